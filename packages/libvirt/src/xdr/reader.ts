@@ -1,0 +1,109 @@
+import { XdrError } from './errors.js';
+
+/**
+ * Reads XDR (RFC 4506) values from a buffer, checking every bound.
+ *
+ * @example
+ * ```ts
+ * const r = new XdrReader(body);
+ * const count = r.uint();
+ * r.expectEnd();
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc4506
+ */
+export class XdrReader {
+  private pos: number;
+
+  constructor(
+    private readonly buf: Buffer,
+    offset = 0,
+  ) {
+    this.pos = offset;
+  }
+
+  get remaining(): number {
+    return this.buf.length - this.pos;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.buf.length) {
+      throw new XdrError(`truncated XDR data: need ${n} bytes at offset ${this.pos}, have ${this.remaining}`);
+    }
+  }
+
+  int(): number {
+    this.need(4);
+    const v = this.buf.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  uint(): number {
+    this.need(4);
+    const v = this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+
+  hyper(): bigint {
+    this.need(8);
+    const v = this.buf.readBigInt64BE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  uhyper(): bigint {
+    this.need(8);
+    const v = this.buf.readBigUInt64BE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  double(): number {
+    this.need(8);
+    const v = this.buf.readDoubleBE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  bool(): boolean {
+    return this.uint() !== 0;
+  }
+
+  fixedOpaque(size: number): Buffer {
+    const padded = (size + 3) & ~3;
+    this.need(padded);
+    const out = Buffer.from(this.buf.subarray(this.pos, this.pos + size));
+    this.pos += padded;
+    return out;
+  }
+
+  varOpaque(max = 0xffffffff): Buffer {
+    const len = this.uint();
+    if (len > max) throw new XdrError(`opaque length ${len} exceeds its maximum ${max}`);
+    return this.fixedOpaque(len);
+  }
+
+  string(max = 0xffffffff): string {
+    const len = this.uint();
+    if (len > max) throw new XdrError(`string length ${len} exceeds its maximum ${max}`);
+    const padded = (len + 3) & ~3;
+    this.need(padded);
+    const s = this.buf.toString('utf8', this.pos, this.pos + len);
+    this.pos += padded;
+    return s;
+  }
+
+  /** Reads a count and checks it against a maximum and against the bytes left (each element ≥ `minElementBytes`). */
+  count(max: number, minElementBytes = 4): number {
+    const n = this.uint();
+    if (n > max) throw new XdrError(`array length ${n} exceeds its maximum ${max}`);
+    if (n * minElementBytes > this.remaining) throw new XdrError(`array length ${n} exceeds the data left`);
+    return n;
+  }
+
+  /** Throws unless every byte was consumed. */
+  expectEnd(): void {
+    if (this.pos !== this.buf.length) throw new XdrError(`${this.remaining} unexpected trailing bytes`);
+  }
+}

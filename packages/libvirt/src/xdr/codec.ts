@@ -23,7 +23,11 @@ export interface Codec<T> {
 /** The TypeScript type a codec reads and writes. */
 export type Infer<C> = C extends Codec<infer T> ? T : never;
 
-function codec<T>(minBytes: number, encode: (w: XdrWriter, v: T) => void, decode: (r: XdrReader) => T): Codec<T> {
+function codec<T>(
+  minBytes: number,
+  encode: (w: XdrWriter, v: T) => void,
+  decode: (r: XdrReader) => T,
+): Codec<T> {
   return { minBytes, encode, decode };
 }
 
@@ -36,37 +40,49 @@ export const xvoid: Codec<void> = codec(
 /** XDR `int` (also enums, `char`, `short`: libvirt sends every scalar as 4 bytes). */
 export const int: Codec<number> = codec(
   4,
-  (w, v) => w.int(v),
+  (w, v) => {
+    w.int(v);
+  },
   (r) => r.int(),
 );
 /** XDR `unsigned int` (also `unsigned char`/`unsigned short`). */
 export const uint: Codec<number> = codec(
   4,
-  (w, v) => w.uint(v),
+  (w, v) => {
+    w.uint(v);
+  },
   (r) => r.uint(),
 );
 /** XDR `hyper` as a bigint. */
 export const hyper: Codec<bigint> = codec(
   8,
-  (w, v) => w.hyper(v),
+  (w, v) => {
+    w.hyper(v);
+  },
   (r) => r.hyper(),
 );
 /** XDR `unsigned hyper` as a bigint. */
 export const uhyper: Codec<bigint> = codec(
   8,
-  (w, v) => w.uhyper(v),
+  (w, v) => {
+    w.uhyper(v);
+  },
   (r) => r.uhyper(),
 );
 /** XDR `double`. */
 export const double: Codec<number> = codec(
   8,
-  (w, v) => w.double(v),
+  (w, v) => {
+    w.double(v);
+  },
   (r) => r.double(),
 );
 /** XDR `bool` (any non-zero word reads as true). */
 export const bool: Codec<boolean> = codec(
   4,
-  (w, v) => w.bool(v),
+  (w, v) => {
+    w.bool(v);
+  },
   (r) => r.bool(),
 );
 
@@ -77,7 +93,9 @@ export const STRING_MAX = 4 * 1024 * 1024;
 export function xstring(max = STRING_MAX): Codec<string> {
   return codec(
     4,
-    (w, v) => w.string(v, max),
+    (w, v) => {
+      w.string(v, max);
+    },
     (r) => r.string(max),
   );
 }
@@ -88,7 +106,9 @@ export const string = xstring();
 export function fixedOpaque(size: number): Codec<Buffer> {
   return codec(
     (size + 3) & ~3,
-    (w, v) => w.fixedOpaque(v, size),
+    (w, v) => {
+      w.fixedOpaque(v, size);
+    },
     (r) => r.fixedOpaque(size),
   );
 }
@@ -97,7 +117,9 @@ export function fixedOpaque(size: number): Codec<Buffer> {
 export function opaque(max = 0xffffffff): Codec<Buffer> {
   return codec(
     4,
-    (w, v) => w.varOpaque(v, max),
+    (w, v) => {
+      w.varOpaque(v, max);
+    },
     (r) => r.varOpaque(max),
   );
 }
@@ -254,7 +276,9 @@ export function union<A extends Record<number, Codec<unknown>>>(arms: A): Codec<
 export function transform<T, U>(inner: Codec<T>, to: (v: T) => U, from: (v: U) => T): Codec<U> {
   return codec(
     inner.minBytes,
-    (w, v) => inner.encode(w, from(v)),
+    (w, v) => {
+      inner.encode(w, from(v));
+    },
     (r) => to(inner.decode(r)),
   );
 }

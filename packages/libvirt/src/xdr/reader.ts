@@ -1,5 +1,10 @@
 import { XdrError } from './errors.js';
 
+/** `n` rounded up to a multiple of 4, in plain arithmetic: `(n + 3) & ~3` wraps for lengths of 2^31 and more. */
+function padTo4(n: number): number {
+  return n + ((4 - (n % 4)) % 4);
+}
+
 /**
  * Reads XDR (RFC 4506) values from a buffer, checking every bound.
  *
@@ -71,7 +76,7 @@ export class XdrReader {
   }
 
   fixedOpaque(size: number): Buffer {
-    const padded = (size + 3) & ~3;
+    const padded = padTo4(size);
     this.need(padded);
     const out = Buffer.from(this.buf.subarray(this.pos, this.pos + size));
     this.pos += padded;
@@ -87,7 +92,7 @@ export class XdrReader {
   string(max = 0xffffffff): string {
     const len = this.uint();
     if (len > max) throw new XdrError(`string length ${len} exceeds its maximum ${max}`);
-    const padded = (len + 3) & ~3;
+    const padded = padTo4(len);
     this.need(padded);
     const s = this.buf.toString('utf8', this.pos, this.pos + len);
     this.pos += padded;

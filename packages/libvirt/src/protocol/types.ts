@@ -51,7 +51,15 @@ export const OptNet = optional(Net);
 export const OptPool = optional(Pool);
 
 /** Typed parameter value kinds. */
-export const TypedParamType = { Int: 1, Uint: 2, Llong: 3, Ullong: 4, Double: 5, Boolean: 6, String: 7 } as const;
+export const TypedParamType = {
+  Int: 1,
+  Uint: 2,
+  Llong: 3,
+  Ullong: 4,
+  Double: 5,
+  Boolean: 6,
+  String: 7,
+} as const;
 
 /** `remote_typed_param_value`. */
 export const TypedParamValue = union({

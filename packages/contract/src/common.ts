@@ -1,0 +1,149 @@
+import { Type, type Static, type TLiteral, type TSchema, type TUnion, type TNull } from '@sinclair/typebox';
+import './formats.js';
+
+// Building blocks shared by every resource schema. Request schemas are strict (`additionalProperties: false`)
+// so unknown fields are rejected with 400 instead of being silently ignored.
+
+/** A string enum as a union of literals: checks in Ajv and TypeBox alike, and reads as `'a' | 'b'` in TS. */
+export function stringEnum<const T extends readonly [string, ...string[]]>(
+  values: T,
+  options?: { description?: string; title?: string },
+): TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }>;
+export function stringEnum(
+  values: readonly string[],
+  options: { description?: string; title?: string } = {},
+): TSchema {
+  return Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  );
+}
+
+/** `T | null`: for fields that are always present but may be empty (`media: null`). */
+export function nullable<T extends TSchema>(schema: T): TUnion<[T, TNull]> {
+  return Type.Union([schema, Type.Null()]);
+}
+
+/** The DNS-label rule for VM, network, image, volume and snapshot names (API.md "Names and hostile input"). */
+export const NAME_PATTERN = '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$';
+
+/** A lowercase libvirt domain UUID: the id of a VM. */
+export const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+
+/**
+ * VM names additionally must not look like a UUID: `/vms/{idOrName}` would otherwise be ambiguous
+ * (a VM named like another VM's id).
+ */
+export const VM_NAME_PATTERN = `^(?![0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)${NAME_PATTERN.slice(1)}`;
+
+/** Server-generated ids of other resources (images, tasks, users, …): opaque, URL-safe, never a path. */
+export const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
+
+/** A resource name (DNS label). */
+export const Name = Type.String({ pattern: NAME_PATTERN, minLength: 1, maxLength: 63 });
+/** A VM name: a DNS label that is not UUID-shaped. */
+export const VmName = Type.String({ pattern: VM_NAME_PATTERN, minLength: 1, maxLength: 63 });
+/** A VM id (libvirt domain UUID, lowercase). */
+export const VmId = Type.String({ pattern: UUID_PATTERN, minLength: 36, maxLength: 36 });
+/** A VM id or name: both match the DNS-label rule (lowercase UUIDs do too). */
+export const VmIdOrName = Type.String({ pattern: NAME_PATTERN, minLength: 1, maxLength: 63 });
+/** Any other resource id. */
+export const Id = Type.String({ pattern: ID_PATTERN, minLength: 1, maxLength: 64 });
+
+/** An ISO-8601 / RFC 3339 UTC timestamp. */
+export const Timestamp = Type.String({ format: 'date-time' });
+
+/** A short label (tags): lowercase, digits, `-`, `_`, `.`, `:`, `/`-free. */
+export const Label = Type.String({
+  pattern: '^[a-z0-9]([a-z0-9._:-]{0,61}[a-z0-9])?$',
+  minLength: 1,
+  maxLength: 63,
+});
+/** At most 32 unique tags. */
+export const Tags = Type.Array(Label, { maxItems: 32, uniqueItems: true });
+/** Free text shown to humans; never used to build XML by concatenation or a path. */
+export const Description = Type.String({ maxLength: 1024 });
+
+/** Sizes are integers in bytes. */
+export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;
+export const TiB = 1024 * GiB;
+
+/** Guest memory: 64 MiB … 1 TiB. */
+export const MemoryBytes = Type.Integer({ minimum: 64 * MiB, maximum: TiB });
+/** Virtual CPUs: 1 … 256. */
+export const Vcpus = Type.Integer({ minimum: 1, maximum: 256 });
+/** A disk or volume size: 1 MiB … 16 TiB. */
+export const DiskSizeBytes = Type.Integer({ minimum: MiB, maximum: 16 * TiB });
+/** A size reported by the server (may be 0 while an upload is in progress). */
+export const SizeBytes = Type.Integer({ minimum: 0 });
+/** A lowercase hex SHA-256 digest. */
+export const Sha256 = Type.String({ pattern: '^[a-f0-9]{64}$', minLength: 64, maxLength: 64 });
+
+/** The kinds of resources that tasks, events and audit entries refer to. */
+export const ResourceKind = stringEnum([
+  'vm',
+  'image',
+  'volume',
+  'network',
+  'snapshot',
+  'task',
+  'user',
+  'token',
+  'drift',
+  'system',
+]);
+export type ResourceKind = Static<typeof ResourceKind>;
+
+/** A pointer to a resource: `{ kind: 'vm', id }`. */
+export const ResourceRef = Type.Object(
+  { kind: ResourceKind, id: Type.String({ maxLength: 128 }) },
+  { title: 'ResourceRef' },
+);
+export type ResourceRef = Static<typeof ResourceRef>;
+
+/** `?limit=&cursor=` of every list (limit 1 … 500, default 100). */
+export const pageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+};
+
+/** A page of a list: `{ items, nextCursor }` (`nextCursor` is `null` on the last page). */
+export function page<T extends TSchema>(item: T, title: string) {
+  return Type.Object({ items: Type.Array(item), nextCursor: nullable(Type.String()) }, { title });
+}
+
+/** `:id` path parameter of most resources. */
+export const IdParams = Type.Object({ id: Id });
+/** `:id` path parameter of VM sub-resources and actions (the VM UUID). */
+export const VmIdParams = Type.Object({ id: VmId });
+/** `:idOrName` path parameter of `/vms/:idOrName`. */
+export const VmIdOrNameParams = Type.Object({ idOrName: VmIdOrName });
+
+/** `?wait=true&timeoutMs=` of task routes: hold the request until the task ends or the wait runs out. */
+export const WaitQuery = Type.Object({
+  wait: Type.Optional(
+    Type.Boolean({ description: 'Hold the request until the task ends (or timeoutMs passes).' }),
+  ),
+  timeoutMs: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 300_000, description: 'Longest wait; default 30 000.' }),
+  ),
+});
+
+/** `?dryRun=true` of destructive routes: answer with the plan instead of doing it. */
+export const DryRunQuery = Type.Object({
+  dryRun: Type.Optional(
+    Type.Boolean({ description: 'Return the plan ({ wouldDelete }) without doing anything.' }),
+  ),
+});
+
+/** `?wait=true&timeoutMs=&dryRun=true` of destructive task routes. */
+export const WaitDryRunQuery = Type.Composite([WaitQuery, DryRunQuery]);
+
+/** An empty, strict action body (`{}`), so a typo'd option is an error instead of being ignored. */
+export function emptyOptions(title: string) {
+  return Type.Object({}, { additionalProperties: false, title });
+}
+
+/** The 204 "no content" response marker. */
+export const NoContent = Type.Null({ description: 'No content' });

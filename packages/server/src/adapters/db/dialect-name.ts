@@ -1,0 +1,2 @@
+/** The two supported databases. */
+export type DialectName = 'sqlite' | 'postgres';

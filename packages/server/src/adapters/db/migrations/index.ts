@@ -1,0 +1,13 @@
+import type { Migration } from 'kysely';
+import type { DialectName } from '../dialect-name.js';
+import { initial } from './0001_initial.js';
+
+/**
+ * Every migration, by name, in order. A static map (not a folder scan) so it works the same from `src` under Vitest
+ * and from `dist` in production. Add new ones as `NNNN_name.ts` and list them here; never edit a shipped one.
+ */
+export function migrations(dialect: DialectName): Record<string, Migration> {
+  return {
+    '0001_initial': initial(dialect),
+  };
+}

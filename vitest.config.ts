@@ -21,7 +21,9 @@ function sourceAliases(): { find: string; replacement: string }[] {
     }
   }
   // Longest names first so '@gureum/libvirt/testing' wins over '@gureum/libvirt'.
-  return out.sort((a, b) => b.find.length - a.find.length).map((a) => ({ ...a, find: new RegExp(`^${a.find}$`) })) as never;
+  return out
+    .sort((a, b) => b.find.length - a.find.length)
+    .map((a) => ({ ...a, find: new RegExp(`^${a.find}$`) })) as never;
 }
 
 export default defineConfig({

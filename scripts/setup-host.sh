@@ -22,7 +22,7 @@ need_root
 BASE_PKGS=(qemu-system-x86 qemu-utils libvirt-daemon libvirt-daemon-driver-qemu
   libvirt-clients ovmf genisoimage dnsmasq-base iptables libvirt-daemon-config-nwfilter tini)
 DEV_PKGS=(busybox-static cpio kmod fdisk dosfstools mtools syslinux syslinux-common isolinux xorriso e2fsprogs
-  postgresql chromium python3-libvirt curl)
+  postgresql chromium python3-libvirt curl libxml2-utils)
 
 missing_pkgs() {
   local p out=()

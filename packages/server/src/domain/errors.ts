@@ -1,0 +1,97 @@
+/**
+ * Domain errors. Services and adapters throw only these; the HTTP edge maps `kind` to a status in one place
+ * (http/problem.ts). `code` is a code of the contract's error catalog.
+ */
+export type ErrorKind =
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'precondition'
+  | 'too_large'
+  | 'length_required'
+  | 'unprocessable'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  override readonly name: string = 'AppError';
+  constructor(
+    readonly code: string,
+    readonly kind: ErrorKind,
+    message: string,
+    readonly meta: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class NotFoundError extends AppError {
+  override readonly name = 'NotFoundError';
+  constructor(code: string, message: string, meta?: Record<string, unknown>) {
+    super(code, 'not_found', message, meta);
+  }
+}
+
+export class ConflictError extends AppError {
+  override readonly name = 'ConflictError';
+  constructor(code: string, message: string, meta?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(code, 'conflict', message, meta, options);
+  }
+}
+
+export class ValidationError extends AppError {
+  override readonly name = 'ValidationError';
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+    code = 'VALIDATION_FAILED',
+  ) {
+    super(code, 'invalid', message, { errors });
+  }
+}
+
+export class UnavailableError extends AppError {
+  override readonly name = 'UnavailableError';
+  constructor(
+    code: 'LIBVIRT_UNAVAILABLE' | 'DATABASE_UNAVAILABLE',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, 'unavailable', message, {}, options);
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  override readonly name = 'UnauthenticatedError';
+  constructor(message = 'A valid bearer token is required.', code = 'UNAUTHENTICATED') {
+    super(code, 'unauthenticated', message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  override readonly name = 'ForbiddenError';
+  constructor(message: string) {
+    super('FORBIDDEN', 'forbidden', message);
+  }
+}
+
+export const vmNotFound = (idOrName: string): NotFoundError =>
+  new NotFoundError('VM_NOT_FOUND', `No VM '${idOrName}' exists.`, { vm: idOrName });
+export const imageNotFound = (id: string): NotFoundError =>
+  new NotFoundError('IMAGE_NOT_FOUND', `No image '${id}' exists.`, { image: id });
+export const taskNotFound = (id: string): NotFoundError =>
+  new NotFoundError('TASK_NOT_FOUND', `No task '${id}' exists.`, { task: id });
+
+/** True for an AppError of the given code. */
+export function isAppError(err: unknown, code?: string): err is AppError {
+  return err instanceof AppError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,1 @@
+export { parseIfMatch, toImage, toMe, toVm, vmEtag } from '../services/views.js';

@@ -1,0 +1,2 @@
+export { loadConfig, type Config } from './config/config.js';
+export { startServer, type RunningServer, type ServerOverrides } from './server.js';

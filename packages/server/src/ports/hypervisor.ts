@@ -1,0 +1,169 @@
+import type { BootOrder, Firmware, VmState } from '../domain/model.js';
+
+/** A volume inside a storage pool Gureum manages. */
+export interface VolumeRef {
+  pool: string;
+  name: string;
+}
+
+export interface VolumeInfo {
+  ref: VolumeRef;
+  path: string;
+  format: 'qcow2' | 'raw' | 'iso' | 'unknown';
+  capacityBytes: number;
+  allocationBytes: number;
+  backing: { path: string; format: string } | null;
+}
+
+export interface VmDiskSpec {
+  /** Stable id (the volume id for disks); used for the device alias `ua-<id>`. */
+  id: string;
+  device: 'disk';
+  bus: 'virtio' | 'sata' | 'scsi' | 'ide';
+  target: string;
+  volume: VolumeRef;
+  format: 'qcow2' | 'raw';
+}
+
+export interface VmCdromSpec {
+  bus: 'ide' | 'sata' | 'scsi';
+  target: string;
+  /** The inserted ISO, or null for an empty tray. */
+  media: VolumeRef | null;
+}
+
+/**
+ * Everything the hypervisor needs to define a VM: ids and references only, never user-provided paths.
+ * The adapter turns it into domain XML with a typed builder.
+ */
+export interface VmSpec {
+  id: string;
+  name: string;
+  description: string;
+  vcpus: number;
+  memoryBytes: number;
+  firmware: Firmware;
+  bootOrder: BootOrder;
+  disks: VmDiskSpec[];
+  cdrom: VmCdromSpec | null;
+  /** Per-VM UEFI variables file (uefi only). */
+  nvram: VolumeRef | null;
+  /** What the adapter records in the domain's metadata so drift checks can tell Gureum's domains apart. */
+  metadata: { ownerId: string };
+}
+
+/** Bulk view of one VM's runtime as libvirt reports it. */
+export interface VmRuntime {
+  id: string;
+  name: string;
+  state: VmState;
+  /** libvirt's reason for the state, as a word (`booted`, `destroyed`, `shutdown`, `crashed`, `user`, …). */
+  reason: string;
+}
+
+export type LifecycleCause =
+  | 'defined'
+  | 'undefined'
+  | 'started'
+  | 'suspended'
+  | 'resumed'
+  | 'stopped'
+  | 'shutdown'
+  | 'pmsuspended'
+  | 'crashed';
+
+/** Events from the hypervisor, in Gureum's vocabulary. */
+export type HypervisorEvent =
+  | {
+      kind: 'lifecycle';
+      vmId: string;
+      name: string;
+      cause: LifecycleCause;
+      /** libvirt's detail as a word (`destroyed`, `shutdown`, `booted`, `paused`, `guest`, …). */
+      detail: string;
+      /** The state this event leaves the VM in (`unknown` for events that do not change it, e.g. shutdown begun). */
+      state: VmState | null;
+    }
+  | { kind: 'reboot'; vmId: string; name: string }
+  | { kind: 'tray-change'; vmId: string; name: string; device: string; open: boolean }
+  | {
+      kind: 'disk-change';
+      vmId: string;
+      name: string;
+      device: string;
+      oldSource: string | null;
+      newSource: string | null;
+    }
+  | { kind: 'device-removed'; vmId: string; name: string; device: string }
+  | { kind: 'block-job'; vmId: string; name: string; disk: string; type: string; status: string };
+
+export type HypervisorStatus = 'up' | 'down';
+export type Unsubscribe = () => void;
+
+export interface HostInfo {
+  hostname: string;
+  libvirtVersion: string;
+  hypervisorVersion: string;
+  domainType: 'kvm' | 'qemu';
+  cpus: number;
+  memoryBytes: number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * The one door to the hypervisor. Implemented by the libvirt adapter (LibvirtHypervisor) and by an in-memory
+ * fake for unit tests. Every mutating method is idempotent where that is meaningful for crash recovery:
+ * deleting what is already gone, destroying what is already off, or undefining a missing VM succeeds.
+ */
+export interface Hypervisor {
+  readonly status: HypervisorStatus;
+  /** Fires 'up' after every (re)connection, once event subscriptions are in place; the caller then reconciles. */
+  onStatus(listener: (status: HypervisorStatus) => void): Unsubscribe;
+  onEvent(listener: (event: HypervisorEvent) => void): Unsubscribe;
+
+  hostInfo(options?: CallOptions): Promise<HostInfo>;
+  /** All VMs on the host with their state, in O(1) libvirt calls. */
+  listVms(options?: CallOptions): Promise<VmRuntime[]>;
+  /** The runtime of one VM, or null when no such domain exists. */
+  getVm(idOrName: { id: string } | { name: string }, options?: CallOptions): Promise<VmRuntime | null>;
+
+  defineVm(spec: VmSpec, options?: CallOptions): Promise<void>;
+  /** Removes the definition with its NVRAM, snapshot and managed-save metadata; a missing VM is not an error. */
+  undefineVm(id: string, options?: CallOptions): Promise<void>;
+  startVm(id: string, options?: CallOptions): Promise<void>;
+  /** Asks the guest to power off (ACPI). Returns at once; the stop arrives as a lifecycle event. */
+  shutdownVm(id: string, options?: CallOptions): Promise<void>;
+  /** Powers off at once; an already stopped VM is not an error. */
+  destroyVm(id: string, options?: CallOptions): Promise<void>;
+  rebootVm(id: string, options?: CallOptions): Promise<void>;
+  resetVm(id: string, options?: CallOptions): Promise<void>;
+  pauseVm(id: string, options?: CallOptions): Promise<void>;
+  resumeVm(id: string, options?: CallOptions): Promise<void>;
+  /** Volumes the VM's definition references, as refs inside managed pools (for delete plans and drift). */
+  vmVolumes(id: string, options?: CallOptions): Promise<VolumeRef[]>;
+
+  /** Makes sure a directory storage pool exists, is active and autostarts. */
+  ensurePool(name: string, directory: string, options?: CallOptions): Promise<void>;
+  createVolume(
+    spec: {
+      ref: VolumeRef;
+      capacityBytes: number;
+      format: 'qcow2' | 'raw';
+      backing?: { ref: VolumeRef; format: 'qcow2' | 'raw' };
+    },
+    options?: CallOptions,
+  ): Promise<VolumeInfo>;
+  /** Deletes a volume; a missing one is not an error. */
+  deleteVolume(ref: VolumeRef, options?: CallOptions): Promise<void>;
+  volumeInfo(ref: VolumeRef, options?: CallOptions): Promise<VolumeInfo | null>;
+  listVolumes(pool: string, options?: CallOptions): Promise<VolumeInfo[]>;
+  /** Streams bytes into an existing volume from offset 0, with back-pressure. */
+  uploadVolume(
+    ref: VolumeRef,
+    source: AsyncIterable<Uint8Array>,
+    options: CallOptions & { lengthBytes: number },
+  ): Promise<void>;
+}

@@ -1,0 +1,201 @@
+import type {
+  ApiToken,
+  EventRecord,
+  ImageRecord,
+  TaskRecord,
+  TaskStatus,
+  TaskStepRecord,
+  User,
+  VmRecord,
+  VmState,
+  VolumeRecord,
+} from '../domain/model.js';
+
+/** A page of a list ordered by a stable key; `nextCursor` is opaque to callers. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface VmListFilter {
+  ownerId?: string;
+  /** Filters on the last known state (the live view refines it). */
+  states?: VmState[];
+  tag?: string;
+  /** Substring of the name or description. */
+  q?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/**
+ * Thrown by repositories when a unique constraint rejects a write (e.g. a VM name that is taken), so the
+ * service can turn it into the right conflict without knowing the database.
+ */
+export class UniqueViolation extends Error {
+  override readonly name = 'UniqueViolation';
+  constructor(
+    readonly constraint: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`unique constraint violated: ${constraint}`, options);
+  }
+}
+
+export interface UserRepository {
+  count(): Promise<number>;
+  insert(user: User): Promise<void>;
+  findById(id: string): Promise<User | null>;
+  findByUsername(username: string): Promise<User | null>;
+  list(): Promise<User[]>;
+  update(id: string, patch: Partial<Pick<User, 'role' | 'passwordHash' | 'updatedAt'>>): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+export interface TokenRepository {
+  insert(token: ApiToken): Promise<void>;
+  findByHash(tokenHash: string): Promise<ApiToken | null>;
+  listByUser(userId: string): Promise<ApiToken[]>;
+  revoke(id: string, at: string): Promise<void>;
+  touch(id: string, at: string): Promise<void>;
+  deleteExpired(before: string): Promise<number>;
+}
+
+export interface VmRepository {
+  /** Inserts a new VM; throws UniqueViolation('vms.name') when the name is taken. */
+  insert(vm: VmRecord): Promise<void>;
+  findById(id: string): Promise<VmRecord | null>;
+  findByName(name: string): Promise<VmRecord | null>;
+  list(filter: VmListFilter): Promise<Page<VmRecord>>;
+  /** Every VM (id, name, lastState): for reconciling with the hypervisor. */
+  listAllStates(): Promise<{ id: string; name: string; lastState: VmState; phase: VmRecord['phase'] }[]>;
+  /**
+   * Applies a patch when the row's version equals `expectedVersion` (or always when it is undefined), bumping the
+   * version. Returns the updated row, or null when the version did not match or the row is gone.
+   */
+  update(
+    id: string,
+    patch: Partial<Omit<VmRecord, 'id' | 'createdAt' | 'version'>>,
+    expectedVersion?: number,
+  ): Promise<VmRecord | null>;
+  /** Records a state seen from libvirt without bumping the version. */
+  setLastState(id: string, state: VmState, at: string): Promise<void>;
+  delete(id: string): Promise<void>;
+  countByImage(imageId: string): Promise<number>;
+}
+
+export interface VolumeRepository {
+  insert(volume: VolumeRecord): Promise<void>;
+  findById(id: string): Promise<VolumeRecord | null>;
+  listByVm(vmId: string): Promise<VolumeRecord[]>;
+  listAll(): Promise<VolumeRecord[]>;
+  countBackedBy(volumeId: string): Promise<number>;
+  delete(id: string): Promise<void>;
+}
+
+export interface ImageRepository {
+  /** Throws UniqueViolation('images.name') when the name is taken. */
+  insert(image: ImageRecord): Promise<void>;
+  findById(id: string): Promise<ImageRecord | null>;
+  list(filter: { ownerId?: string; limit: number; cursor?: string }): Promise<Page<ImageRecord>>;
+  update(id: string, patch: Partial<Omit<ImageRecord, 'id' | 'createdAt'>>): Promise<ImageRecord | null>;
+  delete(id: string): Promise<void>;
+}
+
+export interface TaskListFilter {
+  ownerId?: string;
+  resourceId?: string;
+  statuses?: TaskStatus[];
+  limit: number;
+  cursor?: string;
+}
+
+/** Persistence of tasks and their step journal. */
+export interface TaskStore {
+  insert(task: TaskRecord): Promise<void>;
+  findById(id: string): Promise<TaskRecord | null>;
+  list(filter: TaskListFilter): Promise<Page<TaskRecord>>;
+  update(
+    id: string,
+    patch: Partial<Omit<TaskRecord, 'id' | 'kind' | 'createdAt'>>,
+  ): Promise<TaskRecord | null>;
+  /** Tasks left queued or running (by any process): recovery candidates at start-up. */
+  listUnfinished(): Promise<TaskRecord[]>;
+  /** Appends a journal entry BEFORE the step acts. */
+  insertStep(step: TaskStepRecord): Promise<void>;
+  updateStep(
+    taskId: string,
+    seq: number,
+    patch: Partial<Pick<TaskStepRecord, 'status' | 'undoData' | 'updatedAt'>>,
+  ): Promise<void>;
+  listSteps(taskId: string): Promise<TaskStepRecord[]>;
+}
+
+/**
+ * One operation at a time per resource: a lease row with an expiry that the holder renews. A crash leaves an
+ * expired lease behind, never a stuck lock.
+ */
+export interface LeaseStore {
+  /** Takes the lease when it is free or expired. Returns false when another live holder has it. */
+  acquire(resourceKey: string, holder: string, expiresAt: string, now: string): Promise<boolean>;
+  renew(resourceKey: string, holder: string, expiresAt: string): Promise<boolean>;
+  release(resourceKey: string, holder: string): Promise<void>;
+  holderOf(resourceKey: string, now: string): Promise<string | null>;
+}
+
+/** The persisted, ordered event log that WebSocket clients replay with `since`. */
+export interface EventLog {
+  /** Appends and returns the stored record with its new id. */
+  append(event: Omit<EventRecord, 'id'>): Promise<EventRecord>;
+  /** Events with id > `afterId`, oldest first, at most `limit`. */
+  listAfter(afterId: number, limit: number): Promise<EventRecord[]>;
+  /** Smallest and largest retained ids (null when empty). */
+  bounds(): Promise<{ minId: number | null; maxId: number | null }>;
+  /** Drops the oldest events beyond `keep`; returns how many were dropped. */
+  trim(keep: number): Promise<number>;
+}
+
+export interface IdempotencyRecord {
+  key: string;
+  userId: string;
+  requestHash: string;
+  /** The stored first response: status and body. */
+  status: number;
+  body: unknown;
+  createdAt: string;
+}
+
+export interface IdempotencyStore {
+  /** Stores the record unless (key, userId) exists; returns the existing one when it does. */
+  putIfAbsent(record: IdempotencyRecord): Promise<IdempotencyRecord | null>;
+  find(key: string, userId: string): Promise<IdempotencyRecord | null>;
+  /** Records the final response of a key that was stored while in progress (status 0). */
+  complete(key: string, userId: string, response: { status: number; body: unknown }): Promise<void>;
+  /** Forgets a key whose request failed before producing a response worth replaying. */
+  remove(key: string, userId: string): Promise<void>;
+  deleteOlderThan(before: string): Promise<number>;
+}
+
+/** Runs work in one database transaction; the repositories it hands out write inside it. */
+export interface UnitOfWork {
+  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+}
+
+export interface Repositories {
+  users: UserRepository;
+  tokens: TokenRepository;
+  vms: VmRepository;
+  volumes: VolumeRepository;
+  images: ImageRepository;
+  tasks: TaskStore;
+  leases: LeaseStore;
+  events: EventLog;
+  idempotency: IdempotencyStore;
+}
+
+export interface Database extends Repositories, UnitOfWork {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** A cheap liveness check for /health. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

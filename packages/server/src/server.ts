@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger as PinoLogger } from 'pino';
+import { createDatabase } from './adapters/db/index.js';
+import { LibvirtHypervisor } from './adapters/libvirt/index.js';
+import type { Config } from './config/config.js';
+import { buildApp } from './http/app.js';
+import { systemClock } from './ports/clock.js';
+import type { Hypervisor } from './ports/hypervisor.js';
+import type { Database } from './ports/repositories.js';
+import { AuthService } from './services/auth.service.js';
+import { EventBus } from './services/event-bus.js';
+import { ImageService } from './services/image.service.js';
+import { LiveStateService } from './services/live-state.js';
+import { sweepAbandonedVms } from './services/sweep.js';
+import { VmService } from './services/vm.service.js';
+import { vmActionTask, vmCreateTask, vmDeleteTask, type VmAction } from './services/vm.tasks.js';
+import { FaultInjector, TaskEngine } from './tasks/index.js';
+
+export const VERSION = '0.1.0';
+export const IMAGES_POOL = 'gureum-images';
+export const VMS_POOL = 'gureum-vms';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  logger: PinoLogger;
+  /** Graceful stop: refuse new work, let task steps reach a journaled point, close sockets and connections. */
+  close(): Promise<void>;
+}
+
+/** Injection points for tests: a fake hypervisor or an already opened database. */
+export interface ServerOverrides {
+  hypervisor?: Hypervisor;
+  database?: Database;
+  logger?: PinoLogger;
+}
+
+/** Wires the ports, services and HTTP edge together and listens. `main.ts` calls it; so do end-to-end tests. */
+export async function startServer(config: Config, overrides: ServerOverrides = {}): Promise<RunningServer> {
+  const logger =
+    overrides.logger ??
+    pino({
+      level: config.logLevel,
+      base: { service: 'gureum' },
+      redact: {
+        paths: ['req.headers.authorization', '*.password', '*.token', 'body.password'],
+        censor: '[redacted]',
+      },
+    });
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const db =
+    overrides.database ??
+    (await createDatabase({
+      ...(config.databaseUrl ? { url: config.databaseUrl } : {}),
+      dataDir: config.dataDir,
+      logger,
+    }));
+  const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const hypervisor =
+    overrides.hypervisor ??
+    (await LibvirtHypervisor.create({
+      uri: config.libvirtUri,
+      domainType: config.domainType,
+      logger,
+      serialLogDir: join(config.storageDir, 'serial'),
+      managedPools: [IMAGES_POOL, VMS_POOL],
+    }));
+  const clock = systemClock;
+  const bus = new EventBus(db.events, clock, (err) => logger.error({ err }, 'event listener failed'));
+  const live = new LiveStateService({ hypervisor, vms: db.vms, events: bus, clock, logger });
+  const faults = FaultInjector.fromSpec(config.faults);
+  const engine = new TaskEngine({
+    store: db.tasks,
+    leases: db.leases,
+    events: bus,
+    logger,
+    clock,
+    instanceId,
+    ...(faults ? { faults } : {}),
+  });
+  const taskDeps = {
+    repos: db,
+    hypervisor,
+    live,
+    events: bus,
+    clock,
+    config: { vmsPool: VMS_POOL, imagesPool: IMAGES_POOL, stopTimeoutMs: config.stopTimeoutMs },
+  };
+  engine.register(vmCreateTask(taskDeps));
+  engine.register(vmDeleteTask(taskDeps));
+  for (const action of [
+    'start',
+    'stop',
+    'force-stop',
+    'reboot',
+    'reset',
+    'pause',
+    'resume',
+  ] satisfies VmAction[]) {
+    engine.register(vmActionTask(taskDeps, action));
+  }
+
+  const auth = new AuthService({ repos: db, clock, logger });
+  await auth.bootstrapAdmin({
+    password: config.adminPassword ?? undefined,
+    writePasswordFile: async (password) => {
+      const file = join(config.dataDir, 'admin-password');
+      await writeFile(file, `${password}\n`, { mode: 0o600 });
+      return file;
+    },
+  });
+
+  const ensurePools = async (): Promise<void> => {
+    await hypervisor.ensurePool(IMAGES_POOL, join(config.storageDir, 'images'));
+    await hypervisor.ensurePool(VMS_POOL, join(config.storageDir, 'vms'));
+  };
+  hypervisor.onStatus((status) => {
+    logger.info({ libvirt: status }, 'libvirt connection changed');
+    if (status === 'up')
+      ensurePools().catch((err: unknown) => logger.error({ err }, 'cannot prepare storage pools'));
+  });
+  if (hypervisor.status === 'up') await ensurePools();
+
+  // Unfinished work of a previous process: resumed or compensated before anything new starts.
+  await engine.recover();
+  await sweepAbandonedVms({ repos: db, hypervisor, logger });
+  await live.start();
+
+  let shuttingDown = false;
+  const app = await buildApp(
+    {
+      config,
+      version: VERSION,
+      db,
+      hypervisor,
+      auth,
+      vms: new VmService({ repos: db, hypervisor, live, tasks: engine, clock, imagesPool: IMAGES_POOL }),
+      images: new ImageService({
+        repos: db,
+        hypervisor,
+        events: bus,
+        clock,
+        logger,
+        instanceId,
+        config: { imagesPool: IMAGES_POOL, maxImageBytes: config.maxImageBytes },
+      }),
+      tasks: engine,
+      live,
+      events: bus,
+      isShuttingDown: () => shuttingDown,
+    },
+    { logger },
+  );
+  const trimTimer = setInterval(() => {
+    db.events
+      .trim(config.eventRetention)
+      .catch((err: unknown) => logger.warn({ err }, 'event log trim failed'));
+  }, 60_000);
+  trimTimer.unref();
+
+  await app.listen({ host: config.listenHost, port: config.listenPort });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.listenPort;
+  const url = `http://${config.listenHost.includes(':') ? `[${config.listenHost}]` : config.listenHost}:${port}`;
+  logger.info({ url, database: db.dialect, libvirt: hypervisor.status }, 'gureum is listening');
+
+  return {
+    app,
+    url,
+    logger,
+    async close() {
+      shuttingDown = true;
+      clearInterval(trimTimer);
+      for (const client of app.websocketServer.clients) client.close(1001, 'server shutting down');
+      const drained = await engine.drain(7_000);
+      logger.info(drained, 'tasks drained');
+      await app.close();
+      live.stop();
+      if (!overrides.hypervisor && hypervisor instanceof LibvirtHypervisor) await hypervisor.close();
+      if (!overrides.database) await db.close();
+    },
+  };
+}

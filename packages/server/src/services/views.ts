@@ -1,0 +1,73 @@
+import type { Image, Me, Vm } from '@gureum/contract';
+import type { ImageRecord, User } from '../domain/model.js';
+import type { VmView } from './vm.service.js';
+
+/** The API's VM read model (API.md "VM (read model)") from a record, its volumes and the live state. */
+export function toVm(view: VmView): Vm {
+  const { vm, volumes, state } = view;
+  return {
+    id: vm.id,
+    name: vm.name,
+    description: vm.description,
+    tags: vm.tags,
+    ownerId: vm.ownerId,
+    state,
+    vcpus: vm.vcpus,
+    memoryBytes: vm.memoryBytes,
+    firmware: vm.firmware,
+    bootOrder: vm.bootOrder,
+    installation: {
+      status: vm.installationStatus,
+      ...(vm.installationStartedAt ? { startedAt: vm.installationStartedAt } : {}),
+      ...(vm.installationFinishedAt ? { finishedAt: vm.installationFinishedAt } : {}),
+    },
+    disks: volumes
+      .filter((v) => v.kind === 'system' || v.kind === 'data')
+      .map((v) => ({
+        id: v.id,
+        device: 'disk' as const,
+        bus: 'virtio' as const,
+        sizeBytes: v.capacityBytes,
+        volumeId: v.id,
+        ...(v.kind === 'system' && vm.imageId ? { imageId: vm.imageId } : {}),
+      })),
+    media: null,
+    nics: [],
+    createdAt: vm.createdAt,
+    updatedAt: vm.updatedAt,
+  };
+}
+
+/** The VM's ETag: its record version. */
+export function vmEtag(view: VmView): string {
+  return `"${view.vm.version}"`;
+}
+
+/** Parses `If-Match: "<version>"`; anything else can never match. */
+export function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const m = /^(?:W\/)?"(\d+)"$/.exec(header.trim());
+  return m?.[1] ? Number(m[1]) : -1;
+}
+
+export function toImage(image: ImageRecord): Image {
+  return {
+    id: image.id,
+    name: image.name,
+    kind: image.kind,
+    status: image.status,
+    ownerId: image.ownerId,
+    createdAt: image.createdAt,
+    updatedAt: image.updatedAt,
+    ...(image.format ? { format: image.format } : {}),
+    ...(image.sizeBytes !== null ? { sizeBytes: image.sizeBytes } : {}),
+    ...(image.virtualSizeBytes !== null ? { virtualSizeBytes: image.virtualSizeBytes } : {}),
+    ...(image.sha256 ? { sha256: image.sha256 } : {}),
+    ...(image.failureReason ? { failureReason: image.failureReason } : {}),
+    ...(image.sourceUrl ? { source: { url: image.sourceUrl } } : {}),
+  };
+}
+
+export function toMe(user: User): Me {
+  return { id: user.id, username: user.username, role: user.role, createdAt: user.createdAt };
+}

@@ -21,8 +21,6 @@ import { vmActionTask, vmCreateTask, vmDeleteTask, type VmAction } from './servi
 import { FaultInjector, TaskEngine } from './tasks/index.js';
 
 export const VERSION = '0.1.0';
-export const IMAGES_POOL = 'gureum-images';
-export const VMS_POOL = 'gureum-vms';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -59,6 +57,8 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       dataDir: config.dataDir,
       logger,
     }));
+  const IMAGES_POOL = `${config.poolPrefix}-images`;
+  const VMS_POOL = `${config.poolPrefix}-vms`;
   const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const hypervisor =
     overrides.hypervisor ??

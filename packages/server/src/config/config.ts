@@ -10,6 +10,8 @@ export interface Config {
   databaseUrl: string | null;
   libvirtUri: string;
   storageDir: string;
+  /** Names of the storage pools Gureum manages: `<prefix>-images` and `<prefix>-vms`. */
+  poolPrefix: string;
   adminPassword: string | null;
   /** libvirt domain type for new VMs: `kvm` when hardware virtualization works, else `qemu` (TCG). */
   domainType: 'kvm' | 'qemu';
@@ -41,6 +43,7 @@ const KEYS = [
   'GUREUM_DATABASE_URL',
   'GUREUM_LIBVIRT_URI',
   'GUREUM_STORAGE_DIR',
+  'GUREUM_POOL_PREFIX',
   'GUREUM_ADMIN_PASSWORD',
   'GUREUM_DOMAIN_TYPE',
   'GUREUM_LOG_LEVEL',
@@ -60,6 +63,11 @@ function parseEnvFile(text: string): Record<string, string> {
     if (m?.[1] && m[2] !== undefined) out[m[1]] = m[2].replace(/^['"]|['"]$/g, '');
   }
   return out;
+}
+
+function poolPrefix(value: string): string {
+  if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(value)) throw new ConfigError(`GUREUM_POOL_PREFIX must be a short lowercase name`);
+  return value;
 }
 
 function int(value: string, key: string, min: number, max: number): number {
@@ -109,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: get('GUREUM_DATABASE_URL') ?? null,
     libvirtUri: get('GUREUM_LIBVIRT_URI') ?? 'qemu:///system',
     storageDir: get('GUREUM_STORAGE_DIR') ?? '/var/lib/gureum/storage',
+    poolPrefix: poolPrefix(get('GUREUM_POOL_PREFIX') ?? 'gureum'),
     adminPassword: get('GUREUM_ADMIN_PASSWORD') ?? null,
     domainType,
     logLevel: get('GUREUM_LOG_LEVEL') ?? 'info',

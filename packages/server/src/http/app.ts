@@ -21,7 +21,6 @@ export async function buildApp(
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     genReqId: () => randomUUID(),
-    requestIdLogLabel: 'requestId',
     bodyLimit: JSON_BODY_LIMIT_BYTES,
     return503OnClosing: true,
     ajv: {

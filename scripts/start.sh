@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets the host up (idempotent), installs and builds Gureum, and runs it in the foreground with its embedded
+# defaults: SQLite in .data/, local libvirt (qemu:///system), listening on 127.0.0.1:8080.
+#   scripts/start.sh              set up, build, run
+#   scripts/start.sh --no-setup   skip the host set-up (what `npm start` does)
+# Configuration: the GUREUM_* environment variables (see docs/configuration.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SETUP=1
+for a in "$@"; do case "$a" in --no-setup) SETUP=0 ;; *) echo "unknown option: $a" >&2; exit 2 ;; esac; done
+
+if [ "$SETUP" = 1 ]; then
+  if [ "$(id -u)" = 0 ]; then bash scripts/setup-host.sh; else sudo bash scripts/setup-host.sh; fi
+fi
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npx tsc -b
+exec node packages/server/dist/main.js

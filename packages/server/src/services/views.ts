@@ -1,6 +1,12 @@
 import type { Image, Me, Vm } from '@gureum/contract';
-import type { ImageRecord, User } from '../domain/model.js';
-import type { VmView } from './vm.service.js';
+import type { ImageRecord, User, VmRecord, VmState, VolumeRecord } from '../domain/model.js';
+
+/** A VM as the API shows it: its record, its volumes and its live state. */
+export interface VmView {
+  vm: VmRecord;
+  state: VmState;
+  volumes: VolumeRecord[];
+}
 
 /** The API's VM read model (API.md "VM (read model)") from a record, its volumes and the live state. */
 export function toVm(view: VmView): Vm {

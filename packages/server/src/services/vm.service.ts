@@ -9,14 +9,10 @@ import { assertCanMutate, assertFound, canSee, ownerFilter, type Actor } from '.
 import type { LiveStateService } from './live-state.js';
 import { imageVolumeRef } from './image.service.js';
 import { buildVmSpec, volumeRef } from './vm-spec.js';
+import type { VmView } from './views.js';
 import type { VmAction, VmActionInput, VmCreateInput, VmDeleteInput } from './vm.tasks.js';
 
-/** A VM as the API shows it: its record, its volumes and its live state. */
-export interface VmView {
-  vm: VmRecord;
-  state: VmState;
-  volumes: VolumeRecord[];
-}
+export type { VmView } from './views.js';
 
 export interface VmCreateRequest {
   name: string;

@@ -87,7 +87,7 @@ module.exports = {
     {
       name: 'nothing-imports-the-composition-root',
       severity: 'error',
-      from: { pathNot: `${S}/(main|index|bin/)` },
+      from: { pathNot: [`${S}/(main|index|bin/)`, `${S}/testing/`, '\\.test\\.ts$'] },
       to: { path: `${S}/(main|server)\\.ts$` },
     },
   ],

@@ -138,7 +138,15 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       db,
       hypervisor,
       auth,
-      vms: new VmService({ repos: db, hypervisor, live, tasks: engine, clock, imagesPool: IMAGES_POOL }),
+      vms: new VmService({
+        repos: db,
+        hypervisor,
+        live,
+        tasks: engine,
+        clock,
+        events: bus,
+        imagesPool: IMAGES_POOL,
+      }),
       images: new ImageService({
         repos: db,
         hypervisor,

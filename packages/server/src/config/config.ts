@@ -66,7 +66,8 @@ function parseEnvFile(text: string): Record<string, string> {
 }
 
 function poolPrefix(value: string): string {
-  if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(value)) throw new ConfigError(`GUREUM_POOL_PREFIX must be a short lowercase name`);
+  if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(value))
+    throw new ConfigError(`GUREUM_POOL_PREFIX must be a short lowercase name`);
   return value;
 }
 

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { AjvCompiler } from '@fastify/ajv-compiler';
 import websocket from '@fastify/websocket';
-import { routes, isOperationId } from '@gureum/contract';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { routes, isOperationId, type RouteInput } from '@gureum/contract';
+import Fastify, {
+  type FastifyInstance,
+  type FastifySchemaCompiler,
+  type FastifyServerOptions,
+} from 'fastify';
 import { AppError, UnauthenticatedError, UnavailableError } from '../domain/errors.js';
 import { registerEventsSocket } from '../ws/events.socket.js';
 import type { AppServices } from './context.js';
@@ -13,6 +18,29 @@ import { registerVmRoutes } from './routes/vm.routes.js';
 
 export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 
+/** Unknown fields are an error, never silently dropped; every error is reported, not only the first. */
+const AJV_OPTIONS = { removeAdditional: false, useDefaults: true, allErrors: true } as const;
+
+/**
+ * Query strings, path parameters and headers are text, so they are coerced to their schema types (`?limit=5`).
+ * JSON bodies carry their own types and are validated as sent: `"vcpus": "2"`, `"start": "true"` or `"tags": "web"`
+ * is a 400, never silently turned into 2, true or ["web"].
+ */
+function validatorCompiler(): FastifySchemaCompiler<unknown> {
+  const pool = AjvCompiler();
+  const build = (coerceTypes: 'array' | false): FastifySchemaCompiler<unknown> =>
+    pool({}, { customOptions: { ...AJV_OPTIONS, coerceTypes } });
+  const coercing = build('array');
+  const strict = build(false);
+  return (route) => (route.httpPart === 'body' ? strict(route) : coercing(route));
+}
+
+/** The media type a route's body must have: JSON routes take JSON, uploads take octet-stream, others anything. */
+function expectedMediaType(def: RouteInput): string | null {
+  if (def.rawBody) return def.rawBody;
+  return def.body ? 'application/json' : null;
+}
+
 /** Builds the API (REST + events WebSocket) without listening: `main.ts` listens, tests use `inject()`. */
 export async function buildApp(
   services: AppServices,
@@ -23,11 +51,8 @@ export async function buildApp(
     genReqId: () => randomUUID(),
     bodyLimit: JSON_BODY_LIMIT_BYTES,
     return503OnClosing: true,
-    ajv: {
-      // Unknown fields are an error, never silently dropped; query strings are coerced to their schema types.
-      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
-    },
   });
+  app.setValidatorCompiler(validatorCompiler());
 
   app.decorateRequest('principal', null);
   app.setErrorHandler((err, req, reply) => handleError(err, req, reply));
@@ -74,6 +99,24 @@ export async function buildApp(
         );
       }
     }
+  });
+
+  // The parsers are global (an upload stream must never reach a JSON route, nor a JSON or text body an upload):
+  // each route takes only its own media type. Runs after authentication, before any parser.
+  app.addHook('preParsing', async (req, _reply, payload) => {
+    const id = req.routeOptions.config.operationId;
+    const type = req.headers['content-type'];
+    if (!isOperationId(id) || type === undefined) return payload;
+    const expected = expectedMediaType(routes[id]);
+    const actual = type.split(';')[0]?.trim().toLowerCase();
+    if (expected !== null && actual !== expected) {
+      throw new AppError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'invalid',
+        `This route takes ${expected}, not ${actual ?? 'an empty Content-Type'}.`,
+      );
+    }
+    return payload;
   });
 
   // Actions with an empty options object may be posted without a body.

@@ -93,11 +93,21 @@ export interface VolumeRepository {
   delete(id: string): Promise<void>;
 }
 
+export interface ImageListFilter {
+  ownerId?: string;
+  kind?: ImageRecord['kind'];
+  status?: ImageRecord['status'];
+  /** Case-insensitive substring of the name. */
+  q?: string;
+  limit: number;
+  cursor?: string;
+}
+
 export interface ImageRepository {
   /** Throws UniqueViolation('images.name') when the name is taken. */
   insert(image: ImageRecord): Promise<void>;
   findById(id: string): Promise<ImageRecord | null>;
-  list(filter: { ownerId?: string; limit: number; cursor?: string }): Promise<Page<ImageRecord>>;
+  list(filter: ImageListFilter): Promise<Page<ImageRecord>>;
   update(id: string, patch: Partial<Omit<ImageRecord, 'id' | 'createdAt'>>): Promise<ImageRecord | null>;
   delete(id: string): Promise<void>;
 }
@@ -106,6 +116,7 @@ export interface TaskListFilter {
   ownerId?: string;
   resourceId?: string;
   statuses?: TaskStatus[];
+  kinds?: string[];
   limit: number;
   cursor?: string;
 }

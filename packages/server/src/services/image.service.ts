@@ -5,7 +5,7 @@ import type { ImageKind, ImageRecord } from '../domain/model.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventPublisher } from '../ports/events.js';
 import type { Hypervisor, VolumeRef } from '../ports/hypervisor.js';
-import type { Page, Repositories } from '../ports/repositories.js';
+import type { ImageListFilter, Page, Repositories } from '../ports/repositories.js';
 import { assertCanMutate, assertFound, ownerFilter, type Actor } from './access.js';
 import type { Logger } from './logger.js';
 import { toImage } from './views.js';
@@ -73,7 +73,7 @@ export class ImageService {
     return assertFound(actor, await this.deps.repos.images.findById(id), () => imageNotFound(id));
   }
 
-  list(actor: Actor, query: { limit: number; cursor?: string }): Promise<Page<ImageRecord>> {
+  list(actor: Actor, query: Omit<ImageListFilter, 'ownerId'>): Promise<Page<ImageRecord>> {
     const ownerId = ownerFilter(actor);
     return this.deps.repos.images.list({ ...query, ...(ownerId ? { ownerId } : {}) });
   }
@@ -86,7 +86,7 @@ export class ImageService {
     actor: Actor,
     id: string,
     source: AsyncIterable<Uint8Array>,
-    options: { lengthBytes: number | null; signal?: AbortSignal },
+    options: { lengthBytes: number | null; expectedSha256?: string | undefined; signal?: AbortSignal },
   ): Promise<ImageRecord> {
     assertCanMutate(actor);
     const { repos, hypervisor, config, clock } = this.deps;
@@ -125,6 +125,14 @@ export class ImageService {
       await hypervisor.deleteVolume(ref);
       await hypervisor.createVolume({ ref, capacityBytes: options.lengthBytes, format: 'raw' });
       const inspected = await this.streamInto(ref, source, options.lengthBytes, options.signal);
+      if (options.expectedSha256 !== undefined && inspected.sha256 !== options.expectedSha256) {
+        throw new AppError(
+          'IMAGE_CHECKSUM_MISMATCH',
+          'invalid',
+          `The content's SHA-256 is ${inspected.sha256}, not the expected ${options.expectedSha256}.`,
+          { expected: options.expectedSha256, actual: inspected.sha256 },
+        );
+      }
       const problem = formatProblem(image.kind, inspected.detected);
       if (problem) throw new AppError('IMAGE_FORMAT_UNSUPPORTED', 'invalid', problem, { kind: image.kind });
       const updated = await repos.images.update(id, {

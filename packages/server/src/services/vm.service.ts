@@ -1,7 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { AppError, ConflictError, imageNotFound, vmNotFound } from '../domain/errors.js';
+import {
+  AppError,
+  ConflictError,
+  imageNotFound,
+  NotFoundError,
+  ValidationError,
+  vmNotFound,
+} from '../domain/errors.js';
 import type { TaskRecord, VmRecord, VmState, VolumeRecord } from '../domain/model.js';
 import type { Clock } from '../ports/clock.js';
+import type { EventPublisher } from '../ports/events.js';
 import type { Hypervisor } from '../ports/hypervisor.js';
 import type { Page, Repositories, VmListFilter } from '../ports/repositories.js';
 import type { TaskEngine } from '../tasks/index.js';
@@ -9,7 +17,7 @@ import { assertCanMutate, assertFound, canSee, ownerFilter, type Actor } from '.
 import type { LiveStateService } from './live-state.js';
 import { imageVolumeRef } from './image.service.js';
 import { buildVmSpec, volumeRef } from './vm-spec.js';
-import type { VmView } from './views.js';
+import { toVm, type VmView } from './views.js';
 import type { VmAction, VmActionInput, VmCreateInput, VmDeleteInput } from './vm.tasks.js';
 
 export type { VmView } from './views.js';
@@ -19,6 +27,7 @@ export interface VmCreateRequest {
   vcpus: number;
   memoryBytes: number;
   source: { imageId: string } | { blank: { sizeBytes: number }; isoImageId: string };
+  networks?: string[] | undefined;
   start?: boolean | undefined;
   description?: string | undefined;
   tags?: string[] | undefined;
@@ -58,6 +67,7 @@ export class VmService {
       live: LiveStateService;
       tasks: TaskEngine;
       clock: Clock;
+      events: EventPublisher;
       imagesPool: string;
     },
   ) {}
@@ -101,6 +111,18 @@ export class VmService {
         'Creating a VM from a blank disk and an ISO is not available yet.',
       );
     }
+    // Refused rather than silently dropped: the caller would get a VM without the NICs or firmware it asked for.
+    const [networkId] = req.networks ?? [];
+    if (networkId !== undefined) {
+      throw new NotFoundError('NETWORK_NOT_FOUND', `No network '${networkId}' exists.`, {
+        network: networkId,
+      });
+    }
+    if (req.firmware === 'uefi') {
+      throw new ValidationError('UEFI firmware is not available yet; use bios.', [
+        { path: '/body/firmware', message: 'not supported yet' },
+      ]);
+    }
     const image = await repos.images.findById(req.source.imageId);
     if (!image || !canSee(actor, image.ownerId)) throw imageNotFound(req.source.imageId);
     if (image.status !== 'ready') {
@@ -109,13 +131,11 @@ export class VmService {
       });
     }
     if (image.kind !== 'disk') {
-      throw new AppError(
-        'VALIDATION_FAILED',
-        'invalid',
+      // The catalog's code for exactly this; the field errors travel only on a ValidationError.
+      throw new ValidationError(
         'A VM system disk must come from an image of kind disk.',
-        {
-          errors: [{ path: '/source/imageId', message: 'not a disk image' }],
-        },
+        [{ path: '/body/source/imageId', message: 'not a disk image' }],
+        'IMAGE_KIND_MISMATCH',
       );
     }
     // libvirt may know the name from outside Gureum: refuse it rather than shadow that domain.
@@ -217,7 +237,15 @@ export class VmService {
         throw err;
       }
     }
-    return this.view(updated, volumes);
+    const view = this.view(updated, volumes);
+    await this.deps.events.publish({
+      type: 'vm.updated',
+      resourceKind: 'vm',
+      resourceId: updated.id,
+      ownerId: updated.ownerId,
+      data: { name: updated.name, vm: toVm(view) },
+    });
+    return view;
   }
 
   /** What a delete would remove, exactly: the VM row, its domain and every volume it owns. */

@@ -85,7 +85,8 @@ export function failedProblem(
 ): ProblemData {
   const problem = problemFromError(err, requestId ?? undefined);
   const where = failedStep === null ? '' : `Step '${failedStep}' failed: `;
-  return { ...problem, detail: `${where}${problem.detail} ${describeRollback(report)}` };
+  const sentence = /[.!?]$/.test(problem.detail) ? problem.detail : `${problem.detail}.`;
+  return { ...problem, detail: `${where}${sentence} ${describeRollback(report)}` };
 }
 
 function taskProblem(

@@ -1,3 +1,4 @@
+import { BASE_PATH } from '@gureum/contract';
 import type { ProblemData, TaskRecord, TaskStatus } from '../domain/model.js';
 
 /** A task as the API and the `task.updated` event show it (API.md "Tasks"); never carries the task's input. */
@@ -13,7 +14,7 @@ export interface PublicTask {
   startedAt?: string;
   finishedAt?: string;
   result?: unknown;
-  error?: ProblemData;
+  error?: ProblemData & { instance: string; requestId: string };
 }
 
 export const TASK_UPDATED = 'task.updated';
@@ -35,6 +36,14 @@ export function toPublicTask(task: TaskRecord): PublicTask {
     ...(task.startedAt === null ? {} : { startedAt: task.startedAt }),
     ...(task.finishedAt === null ? {} : { finishedAt: task.finishedAt }),
     ...(task.result === null || task.result === undefined ? {} : { result: task.result }),
-    ...(task.error === null ? {} : { error: task.error }),
+    ...(task.error === null
+      ? {}
+      : {
+          error: {
+            ...task.error,
+            instance: `${BASE_PATH}/tasks/${task.id}`,
+            requestId: task.error.requestId ?? task.requestId ?? '',
+          },
+        }),
   };
 }

@@ -36,6 +36,8 @@ export class FakeHypervisor implements Hypervisor {
   private readonly eventListeners = new Set<(e: HypervisorEvent) => void>();
   private readonly statusListeners = new Set<(s: HypervisorStatus) => void>();
   private readonly failures = new Map<string, Error>();
+  /** A guest that ignores ACPI: `shutdownVm` succeeds and nothing happens (graceful stops time out). */
+  ignoreShutdown = false;
 
   onStatus(listener: (status: HypervisorStatus) => void): Unsubscribe {
     this.statusListeners.add(listener);
@@ -81,6 +83,19 @@ export class FakeHypervisor implements Hypervisor {
       throw new AppError('LIBVIRT_UNAVAILABLE', 'unavailable', 'libvirt is not reachable');
   }
 
+  /**
+   * Runs one port method: records the call, applies `failNext` and the status, and turns every throw into a
+   * rejected promise, as the real (async) adapter does, so `.catch()` chains behave the same with the fake.
+   */
+  private call<T>(method: string, body: () => T): Promise<T> {
+    try {
+      this.enter(method);
+      return Promise.resolve(body());
+    } catch (err: unknown) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
   private vm(id: string): FakeVm {
     const vm = this.vms.get(id);
     if (!vm) throw new AppError('VM_NOT_FOUND', 'not_found', `no domain with uuid ${id}`);
@@ -101,130 +116,136 @@ export class FakeHypervisor implements Hypervisor {
   }
 
   hostInfo(_options?: CallOptions): Promise<HostInfo> {
-    this.enter('hostInfo');
-    return Promise.resolve({
+    return this.call('hostInfo', () => ({
       hostname: 'fake',
       libvirtVersion: '9.0.0',
       hypervisorVersion: '7.2.0',
-      domainType: 'qemu',
+      domainType: 'qemu' as const,
       cpus: 2,
       memoryBytes: 8 * 1024 ** 3,
-    });
+    }));
   }
 
   listVms(_options?: CallOptions): Promise<VmRuntime[]> {
-    this.enter('listVms');
-    return Promise.resolve([...this.vms.values()].map((vm) => this.runtime(vm)));
+    return this.call('listVms', () => [...this.vms.values()].map((vm) => this.runtime(vm)));
   }
 
   getVm(idOrName: { id: string } | { name: string }, _options?: CallOptions): Promise<VmRuntime | null> {
-    this.enter('getVm');
-    const vm =
-      'id' in idOrName
-        ? this.vms.get(idOrName.id)
-        : [...this.vms.values()].find((v) => v.spec.name === idOrName.name);
-    return Promise.resolve(vm ? this.runtime(vm) : null);
+    return this.call('getVm', () => {
+      const vm =
+        'id' in idOrName
+          ? this.vms.get(idOrName.id)
+          : [...this.vms.values()].find((v) => v.spec.name === idOrName.name);
+      return vm ? this.runtime(vm) : null;
+    });
   }
 
   defineVm(spec: VmSpec, _options?: CallOptions): Promise<void> {
-    this.enter('defineVm');
-    const clash = [...this.vms.values()].find((v) => v.spec.name === spec.name && v.spec.id !== spec.id);
-    if (clash) throw new AppError('VM_NAME_TAKEN', 'conflict', `domain '${spec.name}' already exists`);
-    const existing = this.vms.get(spec.id);
-    this.vms.set(spec.id, { spec, state: existing?.state ?? 'stopped' });
-    this.emit({
-      kind: 'lifecycle',
-      vmId: spec.id,
-      name: spec.name,
-      cause: 'defined',
-      detail: 'added',
-      state: null,
+    return this.call('defineVm', () => {
+      const clash = [...this.vms.values()].find((v) => v.spec.name === spec.name && v.spec.id !== spec.id);
+      if (clash) throw new AppError('VM_NAME_TAKEN', 'conflict', `domain '${spec.name}' already exists`);
+      const existing = this.vms.get(spec.id);
+      this.vms.set(spec.id, { spec, state: existing?.state ?? 'stopped' });
+      this.emit({
+        kind: 'lifecycle',
+        vmId: spec.id,
+        name: spec.name,
+        cause: 'defined',
+        detail: 'added',
+        state: null,
+      });
     });
-    return Promise.resolve();
   }
 
   undefineVm(id: string, _options?: CallOptions): Promise<void> {
-    this.enter('undefineVm');
-    const vm = this.vms.get(id);
-    if (!vm) return Promise.resolve();
-    if (vm.state !== 'stopped')
-      throw new AppError('VM_INVALID_STATE', 'conflict', 'cannot undefine a running VM here');
-    this.vms.delete(id);
-    this.emit({
-      kind: 'lifecycle',
-      vmId: id,
-      name: vm.spec.name,
-      cause: 'undefined',
-      detail: 'removed',
-      state: null,
+    return this.call('undefineVm', () => {
+      const vm = this.vms.get(id);
+      if (!vm) return;
+      if (vm.state !== 'stopped')
+        throw new AppError('VM_INVALID_STATE', 'conflict', 'cannot undefine a running VM here');
+      this.vms.delete(id);
+      this.emit({
+        kind: 'lifecycle',
+        vmId: id,
+        name: vm.spec.name,
+        cause: 'undefined',
+        detail: 'removed',
+        state: null,
+      });
     });
-    return Promise.resolve();
   }
 
   startVm(id: string): Promise<void> {
-    this.enter('startVm');
-    this.transition(id, ['stopped', 'crashed'], 'running', 'started', 'booted');
-    return Promise.resolve();
+    return this.call('startVm', () => {
+      this.transition(id, ['stopped', 'crashed'], 'running', 'started', 'booted');
+    });
   }
 
   shutdownVm(id: string): Promise<void> {
-    this.enter('shutdownVm');
-    const vm = this.vm(id);
-    if (vm.state !== 'running') throw new AppError('VM_INVALID_STATE', 'conflict', `VM is ${vm.state}`);
-    // A cooperative guest powers off shortly after the ACPI request.
-    setTimeout(() => {
-      if (this.vms.get(id)?.state === 'running')
-        this.transition(id, ['running'], 'stopped', 'stopped', 'shutdown');
-    }, 5);
-    return Promise.resolve();
+    return this.call('shutdownVm', () => {
+      const vm = this.vm(id);
+      if (vm.state !== 'running') throw new AppError('VM_INVALID_STATE', 'conflict', `VM is ${vm.state}`);
+      if (this.ignoreShutdown) return;
+      // A cooperative guest powers off shortly after the ACPI request.
+      setTimeout(() => {
+        if (this.vms.get(id)?.state === 'running')
+          this.transition(id, ['running'], 'stopped', 'stopped', 'shutdown');
+      }, 5);
+    });
   }
 
   destroyVm(id: string): Promise<void> {
-    this.enter('destroyVm');
-    const vm = this.vm(id);
-    if (vm.state === 'stopped') return Promise.resolve();
-    this.transition(id, ['running', 'paused', 'crashed', 'suspended'], 'stopped', 'stopped', 'destroyed');
-    return Promise.resolve();
+    return this.call('destroyVm', () => {
+      const vm = this.vm(id);
+      if (vm.state === 'stopped') return;
+      this.transition(id, ['running', 'paused', 'crashed', 'suspended'], 'stopped', 'stopped', 'destroyed');
+    });
   }
 
   rebootVm(id: string): Promise<void> {
-    this.enter('rebootVm');
-    const vm = this.vm(id);
-    if (vm.state !== 'running') throw new AppError('VM_INVALID_STATE', 'conflict', `VM is ${vm.state}`);
-    this.emit({ kind: 'reboot', vmId: id, name: vm.spec.name });
-    return Promise.resolve();
+    return this.call('rebootVm', () => {
+      this.reboot(id);
+    });
   }
 
   resetVm(id: string): Promise<void> {
-    this.enter('resetVm');
-    return this.rebootVm(id);
+    return this.call('resetVm', () => {
+      this.reboot(id);
+    });
+  }
+
+  private reboot(id: string): void {
+    const vm = this.vm(id);
+    if (vm.state !== 'running') throw new AppError('VM_INVALID_STATE', 'conflict', `VM is ${vm.state}`);
+    this.emit({ kind: 'reboot', vmId: id, name: vm.spec.name });
   }
 
   pauseVm(id: string): Promise<void> {
-    this.enter('pauseVm');
-    this.transition(id, ['running'], 'paused', 'suspended', 'paused');
-    return Promise.resolve();
+    return this.call('pauseVm', () => {
+      this.transition(id, ['running'], 'paused', 'suspended', 'paused');
+    });
   }
 
   resumeVm(id: string): Promise<void> {
-    this.enter('resumeVm');
-    this.transition(id, ['paused'], 'running', 'resumed', 'unpaused');
-    return Promise.resolve();
+    return this.call('resumeVm', () => {
+      this.transition(id, ['paused'], 'running', 'resumed', 'unpaused');
+    });
   }
 
   vmVolumes(id: string): Promise<VolumeRef[]> {
-    this.enter('vmVolumes');
-    const vm = this.vms.get(id);
-    if (!vm) return Promise.resolve([]);
-    const refs = vm.spec.disks.map((d) => d.volume);
-    if (vm.spec.nvram) refs.push(vm.spec.nvram);
-    return Promise.resolve(refs);
+    return this.call('vmVolumes', () => {
+      const vm = this.vms.get(id);
+      if (!vm) return [];
+      const refs = vm.spec.disks.map((d) => d.volume);
+      if (vm.spec.nvram) refs.push(vm.spec.nvram);
+      return refs;
+    });
   }
 
   ensurePool(name: string, directory: string): Promise<void> {
-    this.enter('ensurePool');
-    this.pools.set(name, directory);
-    return Promise.resolve();
+    return this.call('ensurePool', () => {
+      this.pools.set(name, directory);
+    });
   }
 
   createVolume(spec: {
@@ -233,39 +254,38 @@ export class FakeHypervisor implements Hypervisor {
     format: 'qcow2' | 'raw';
     backing?: { ref: VolumeRef; format: 'qcow2' | 'raw' };
   }): Promise<VolumeInfo> {
-    this.enter('createVolume');
-    if (!this.pools.has(spec.ref.pool))
-      throw new AppError('INTERNAL', 'internal', `no pool ${spec.ref.pool}`);
-    if (this.volumes.has(key(spec.ref)))
-      throw new AppError('INTERNAL', 'internal', `volume ${key(spec.ref)} exists`);
-    const backing = spec.backing ? this.volumes.get(key(spec.backing.ref)) : undefined;
-    if (spec.backing && !backing) throw new AppError('INTERNAL', 'internal', 'backing volume missing');
-    const info: VolumeInfo = {
-      ref: spec.ref,
-      path: `/fake/${spec.ref.pool}/${spec.ref.name}`,
-      format: spec.format,
-      capacityBytes: spec.capacityBytes,
-      allocationBytes: 0,
-      backing: backing ? { path: backing.path, format: backing.format } : null,
-    };
-    this.volumes.set(key(spec.ref), info);
-    return Promise.resolve(info);
+    return this.call('createVolume', () => {
+      if (!this.pools.has(spec.ref.pool))
+        throw new AppError('INTERNAL', 'internal', `no pool ${spec.ref.pool}`);
+      if (this.volumes.has(key(spec.ref)))
+        throw new AppError('INTERNAL', 'internal', `volume ${key(spec.ref)} exists`);
+      const backing = spec.backing ? this.volumes.get(key(spec.backing.ref)) : undefined;
+      if (spec.backing && !backing) throw new AppError('INTERNAL', 'internal', 'backing volume missing');
+      const info: VolumeInfo = {
+        ref: spec.ref,
+        path: `/fake/${spec.ref.pool}/${spec.ref.name}`,
+        format: spec.format,
+        capacityBytes: spec.capacityBytes,
+        allocationBytes: 0,
+        backing: backing ? { path: backing.path, format: backing.format } : null,
+      };
+      this.volumes.set(key(spec.ref), info);
+      return info;
+    });
   }
 
   deleteVolume(ref: VolumeRef): Promise<void> {
-    this.enter('deleteVolume');
-    this.volumes.delete(key(ref));
-    return Promise.resolve();
+    return this.call('deleteVolume', () => {
+      this.volumes.delete(key(ref));
+    });
   }
 
   volumeInfo(ref: VolumeRef): Promise<VolumeInfo | null> {
-    this.enter('volumeInfo');
-    return Promise.resolve(this.volumes.get(key(ref)) ?? null);
+    return this.call('volumeInfo', () => this.volumes.get(key(ref)) ?? null);
   }
 
   listVolumes(pool: string): Promise<VolumeInfo[]> {
-    this.enter('listVolumes');
-    return Promise.resolve([...this.volumes.values()].filter((v) => v.ref.pool === pool));
+    return this.call('listVolumes', () => [...this.volumes.values()].filter((v) => v.ref.pool === pool));
   }
 
   async uploadVolume(

@@ -49,6 +49,11 @@ function parseQuery(query: unknown): { since: number | null; topics: Set<string>
 export function registerEventsSocket(app: FastifyInstance, s: AppServices): void {
   app.get(BASE_PATH + EVENTS_PATH, { websocket: true }, (socket: WebSocket, req) => {
     const log = req.log.child({ ws: 'events' });
+    if (s.isShuttingDown()) {
+      // Sockets open at shutdown were closed with 1001; one opened while draining gets the same answer.
+      socket.close(EventsCloseCode.GoingAway, 'server shutting down');
+      return;
+    }
     const query = parseQuery(req.query);
     const fail = (code: number, err: AppError): void => {
       socket.send(JSON.stringify({ type: 'error', problem: problemFromError(err, req.id) }));

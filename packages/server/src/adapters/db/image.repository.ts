@@ -1,9 +1,17 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable, type SqlBool } from 'kysely';
 import type { ImageKind, ImageRecord, ImageStatus } from '../../domain/model.js';
-import type { ImageRepository, Page } from '../../ports/repositories.js';
+import type { ImageListFilter, ImageRepository, Page } from '../../ports/repositories.js';
 import type { DbContext } from './context.js';
 import { translateUnique } from './errors.js';
-import { decodeCursor, isoTime, pageSize, toColumns, toPage, type ColumnMap } from './mapping.js';
+import {
+  decodeCursor,
+  isoTime,
+  likeContains,
+  pageSize,
+  toColumns,
+  toPage,
+  type ColumnMap,
+} from './mapping.js';
 import type { ImagesTable } from './schema.js';
 
 type ImageFields = Omit<ImageRecord, 'id' | 'createdAt'>;
@@ -67,10 +75,18 @@ export class KyselyImageRepository implements ImageRepository {
     return row ? toImage(row) : null;
   }
 
-  async list(filter: { ownerId?: string; limit: number; cursor?: string }): Promise<Page<ImageRecord>> {
+  async list(filter: ImageListFilter): Promise<Page<ImageRecord>> {
     const limit = pageSize(filter.limit);
     let query = this.ctx.executor().selectFrom('images').selectAll();
     if (filter.ownerId !== undefined) query = query.where('owner_id', '=', filter.ownerId);
+    if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+    if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+    if (filter.q !== undefined && filter.q !== '') {
+      // SQLite's LIKE ignores ASCII case already; PostgreSQL needs ILIKE.
+      const op = this.ctx.dialect === 'postgres' ? sql`ilike` : sql`like`;
+      const pattern = likeContains(filter.q);
+      query = query.where(sql<SqlBool>`${sql.ref('images.name')} ${op} ${pattern} escape '\\'`);
+    }
     if (filter.cursor !== undefined) {
       const [afterName] = decodeCursor(filter.cursor, ['string']);
       query = query.where('name', '>', afterName);

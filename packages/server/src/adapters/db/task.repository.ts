@@ -114,6 +114,8 @@ export class KyselyTaskStore implements TaskStore {
     if (filter.resourceId !== undefined) query = query.where('resource_id', '=', filter.resourceId);
     if (filter.statuses !== undefined && filter.statuses.length > 0)
       query = query.where('status', 'in', filter.statuses);
+    if (filter.kinds !== undefined && filter.kinds.length > 0)
+      query = query.where('kind', 'in', filter.kinds);
     if (filter.cursor !== undefined) {
       const [createdAt, id] = decodeCursor(filter.cursor, ['string', 'string']);
       query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(createdAt, id)));

@@ -90,6 +90,7 @@ for (const dialect of DIALECTS) {
             ownerId: i % 2 === 0 ? owner : randomUUID(),
             resourceId: i % 5 === 0 ? resource : randomUUID(),
             status: i % 4 === 0 ? 'running' : 'succeeded',
+            kind: i % 3 === 0 ? 'vm.delete' : 'vm.create',
           }),
         );
       }
@@ -114,6 +115,9 @@ for (const dialect of DIALECTS) {
         ids(newestFirst.filter((x) => x.status === 'running' && x.ownerId === owner)),
       );
       expect(await listAll({ limit: 3, statuses: [] })).toHaveLength(17);
+      expect(ids(await listAll({ limit: 2, kinds: ['vm.delete'] }))).toEqual(
+        ids(newestFirst.filter((x) => x.kind === 'vm.delete')),
+      );
       await expect(
         t.db.tasks.list({ limit: 3, cursor: Buffer.from('["x"]').toString('base64url') }),
       ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });

@@ -129,5 +129,19 @@ for (const dialect of DIALECTS) {
       expect(await collect({ limit: 1, ownerId: other })).toEqual(['o-a', 'o-b']);
       await expect(t.db.images.list({ limit: 0 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     });
+
+    it('filters images by kind, status and a case-insensitive name substring (LIKE wildcards literal)', async () => {
+      await t.db.images.insert(anImage(owner, { name: 'debian-12', kind: 'disk', status: 'ready' }));
+      await t.db.images.insert(anImage(owner, { name: 'debian-installer', kind: 'iso', status: 'ready' }));
+      await t.db.images.insert(anImage(owner, { name: 'alpine', kind: 'disk', status: 'uploading' }));
+      await t.db.images.insert(anImage(owner, { name: 'a_b', kind: 'disk', status: 'ready' }));
+      const names = async (filter: Parameters<typeof t.db.images.list>[0]): Promise<string[]> =>
+        (await t.db.images.list(filter)).items.map((i) => i.name);
+      expect(await names({ limit: 50, kind: 'iso' })).toEqual(['debian-installer']);
+      expect(await names({ limit: 50, status: 'uploading' })).toEqual(['alpine']);
+      expect(await names({ limit: 50, q: 'DEBIAN' })).toEqual(['debian-12', 'debian-installer']);
+      expect(await names({ limit: 50, q: '_' })).toEqual(['a_b']);
+      expect(await names({ limit: 50, kind: 'disk', q: 'deb' })).toEqual(['debian-12']);
+    });
   });
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DomainState, DomainUndefineFlags, ErrorNumber, remoteProcedures as rp } from '@gureum/libvirt';
@@ -311,6 +311,20 @@ describe('VMs', () => {
       DomainUndefineFlags.CheckpointsMetadata;
     expect(host.daemon.callsTo(rp.domainUndefineFlags)[0]?.args).toMatchObject({ flags: all });
     expect(host.domains.size).toBe(0);
+  });
+
+  it("removes the undefined VM's serial log (and only that), also when it is already gone", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gureum-serial-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const h = await start({ serialLogDir: dir });
+    const d = host.addDomain('web-1');
+    const other = '0b0e3a4c-1111-4222-8333-944455556666';
+    await writeFile(join(dir, `${d.dom.uuid}.log`), 'TG-READY\n');
+    await writeFile(join(dir, `${other}.log`), 'TG-READY\n');
+    await h.undefineVm(d.dom.uuid);
+    expect(await readdir(dir)).toEqual([`${other}.log`]);
+    await h.undefineVm(d.dom.uuid);
+    expect(await readdir(dir)).toEqual([`${other}.log`]);
   });
 
   it('retries undefine without the checkpoints flag on an older libvirt', async () => {

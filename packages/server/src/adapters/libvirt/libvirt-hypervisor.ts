@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { DomainRebootFlags, DomainShutdownFlags, type LibvirtClient } from '@gureum/libvirt';
 import type {
   CallOptions,
@@ -12,6 +12,7 @@ import type {
   VolumeInfo,
   VolumeRef,
 } from '../../ports/hypervisor.js';
+import { serialLogPath } from './domain-spec.js';
 import { isInvalidState, isMissingDomain, translated, translateError, type ErrorContext } from './errors.js';
 import { LibvirtSession, type AdapterLogger, type SessionOptions } from './session.js';
 import * as storage from './storage.js';
@@ -157,9 +158,22 @@ export class LibvirtHypervisor implements Hypervisor {
 
   undefineVm(id: string, options?: CallOptions): Promise<void> {
     const o = { signal: options?.signal };
-    return this.run({ operation: 'undefineVm', vm: id, signal: o.signal }, (client) =>
-      vms.undefineVm(client, id, o),
-    );
+    return this.run({ operation: 'undefineVm', vm: id, signal: o.signal }, async (client) => {
+      await vms.undefineVm(client, id, o);
+      await this.removeSerialLog(id);
+    });
+  }
+
+  /**
+   * The serial log of an undefined VM belongs to nothing any more: remove it with the definition, or deleted VMs
+   * leave a file per VM in the storage directory. Best effort (for a remote URI the file is on the other host).
+   */
+  private async removeSerialLog(id: string): Promise<void> {
+    const dir = this.options.serialLogDir;
+    if (dir === undefined || !vms.isUuid(id)) return;
+    await rm(serialLogPath(dir, id), { force: true }).catch((err: unknown) => {
+      this.options.logger.warn({ err, vm: id }, 'cannot remove the serial log of an undefined VM');
+    });
   }
 
   startVm(id: string, options?: CallOptions): Promise<void> {

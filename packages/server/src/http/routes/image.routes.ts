@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
+import { ValidationError } from '../../domain/errors.js';
 import type { AppServices } from '../context.js';
 import { registerRoute } from '../route.js';
 import { toImage } from '../views.js';
@@ -9,11 +10,20 @@ export function registerImageRoutes(app: FastifyInstance, s: AppServices): void 
     const page = await s.images.list(actor, {
       limit: query.limit ?? 100,
       ...(query.cursor ? { cursor: query.cursor } : {}),
+      ...(query.kind ? { kind: query.kind } : {}),
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.q ? { q: query.q } : {}),
     });
     return { items: page.items.map(toImage), nextCursor: page.nextCursor };
   });
 
   registerRoute(app, 'createImage', async ({ actor, body }, reply) => {
+    if (body.source) {
+      // Accepting it would leave an image `uploading` forever: nothing downloads it yet.
+      throw new ValidationError('Importing an image from a URL is not available yet; upload its content.', [
+        { path: '/body/source', message: 'not supported yet' },
+      ]);
+    }
     const image = await s.images.create(actor, { name: body.name, kind: body.kind });
     return reply.code(201).send(toImage(image));
   });
@@ -25,7 +35,7 @@ export function registerImageRoutes(app: FastifyInstance, s: AppServices): void 
     return reply.code(204).send();
   });
 
-  registerRoute(app, 'uploadImageContent', async ({ actor, params, raw }) => {
+  registerRoute(app, 'uploadImageContent', async ({ actor, params, query, raw }) => {
     const header = raw.headers['content-length'];
     const length = header !== undefined && /^\d+$/.test(header) ? Number(header) : null;
     const controller = new AbortController();
@@ -37,6 +47,7 @@ export function registerImageRoutes(app: FastifyInstance, s: AppServices): void 
       // The octet-stream parser handed over the request stream itself: nothing is buffered.
       const image = await s.images.upload(actor, params.id, raw.body as Readable, {
         lengthBytes: length,
+        expectedSha256: query.sha256,
         signal: controller.signal,
       });
       return toImage(image);

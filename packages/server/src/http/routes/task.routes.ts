@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { taskNotFound } from '../../domain/errors.js';
 import { canSee, ownerFilter } from '../../services/access.js';
-import { toPublicTask } from '../../tasks/index.js';
 import type { AppServices } from '../context.js';
 import { registerRoute } from '../route.js';
-import { DEFAULT_WAIT_MS } from '../task-reply.js';
+import { DEFAULT_WAIT_MS, toApiTask } from '../task-reply.js';
 
 export function registerTaskRoutes(app: FastifyInstance, s: AppServices): void {
   registerRoute(app, 'listTasks', async ({ actor, query }) => {
@@ -15,8 +14,9 @@ export function registerTaskRoutes(app: FastifyInstance, s: AppServices): void {
       ...(ownerId ? { ownerId } : {}),
       ...(query.resource ? { resourceId: query.resource } : {}),
       ...(query.status ? { statuses: [query.status] } : {}),
+      ...(query.kind ? { kinds: [query.kind] } : {}),
     });
-    const items = page.items.filter((t) => !query.kind || t.kind === query.kind).map(toPublicTask);
+    const items = page.items.map(toApiTask);
     return { items, nextCursor: page.nextCursor };
   });
 
@@ -36,12 +36,12 @@ export function registerTaskRoutes(app: FastifyInstance, s: AppServices): void {
         raw.raw.off('close', onClose);
       }
     }
-    return toPublicTask(task);
+    return toApiTask(task);
   });
 
   registerRoute(app, 'cancelTask', async ({ actor, params }) => {
     const task = await s.db.tasks.findById(params.id);
     if (!task || !canSee(actor, task.ownerId)) throw taskNotFound(params.id);
-    return toPublicTask(await s.tasks.cancel(task.id, { actorId: actor.id }));
+    return toApiTask(await s.tasks.cancel(task.id, { actorId: actor.id }));
   });
 }

@@ -2,10 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { AppError, taskNotFound } from '../../domain/errors.js';
 import type { VmAction } from '../../services/vm.tasks.js';
 import { requestHash } from '../../services/vm.service.js';
-import { toPublicTask } from '../../tasks/index.js';
 import type { AppServices } from '../context.js';
 import { registerRoute } from '../route.js';
-import { replyWithTask } from '../task-reply.js';
+import { replyWithTask, toApiTask } from '../task-reply.js';
 import { parseIfMatch, toVm, vmEtag } from '../views.js';
 
 const ACTIONS = {
@@ -92,7 +91,7 @@ export function registerVmRoutes(app: FastifyInstance, s: AppServices): void {
     if (key)
       await s.db.idempotency.complete(key, actor.id, {
         status: 202,
-        body: { task: toPublicTask(created.task) },
+        body: { task: toApiTask(created.task) },
       });
     return respond(created.task.id);
   });

@@ -56,6 +56,10 @@ class SampleReader extends XdrReader {
     const seed = this.next();
     return Buffer.from(Array.from({ length: size }, (_, i) => (seed * 31 + i * 7) & 0xff));
   }
+  override uuid(): string {
+    const h = this.fixedOpaque(16).toString('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
   override varOpaque(max = 0xffffffff): Buffer {
     return this.fixedOpaque(Math.min(this.next() % 6, max));
   }

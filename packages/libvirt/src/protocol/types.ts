@@ -7,28 +7,27 @@ import {
   optional,
   string,
   struct,
-  transform,
   uhyper,
   uint,
   union,
   xstring,
+  type Codec,
   type Infer,
 } from '../xdr/codec.js';
 import { XdrError } from '../xdr/errors.js';
 
+const uuidBytes = fixedOpaque(16);
+
 /** A UUID as its canonical 8-4-4-4-12 lower-case text; 16 raw bytes on the wire. */
-export const Uuid = transform(
-  fixedOpaque(16),
-  (b) => {
-    const h = b.toString('hex');
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  },
-  (s: string) => {
+export const Uuid: Codec<string> = {
+  minBytes: 16,
+  encode(w, s) {
     const hex = s.replace(/-/g, '');
     if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new XdrError(`not a UUID: ${s}`);
-    return Buffer.from(hex, 'hex');
+    uuidBytes.encode(w, Buffer.from(hex, 'hex'));
   },
-);
+  decode: (r) => r.uuid(),
+};
 
 /** `remote_nonnull_domain`: the daemon resolves it by `uuid` only. `id` is -1 while the domain is inactive. */
 export const Dom = struct({ name: string, uuid: Uuid, id: int });

@@ -232,14 +232,17 @@ export type StructOf<F extends Fields> = { [K in keyof F]: Infer<F[K]> };
 /** XDR `struct`: the fields in declaration (object key) order, no names, no padding. */
 export function struct<F extends Fields>(fields: F): Codec<StructOf<F>> {
   const entries = Object.entries(fields);
+  const keys = entries.map(([k]) => k);
+  const codecs = entries.map(([, c]) => c);
+  const n = keys.length;
   return codec(
-    entries.reduce((n, [, c]) => n + c.minBytes, 0),
+    codecs.reduce((sum, c) => sum + c.minBytes, 0),
     (w, v) => {
-      for (const [k, c] of entries) c.encode(w, v[k]);
+      for (let i = 0; i < n; i++) (codecs[i] as Codec<unknown>).encode(w, v[keys[i] as keyof typeof v]);
     },
     (r) => {
       const out: Record<string, unknown> = {};
-      for (const [k, c] of entries) out[k] = c.decode(r);
+      for (let i = 0; i < n; i++) out[keys[i] as string] = (codecs[i] as Codec<unknown>).decode(r);
       // Validated field by field above: the object has exactly the declared fields.
       return out as StructOf<F>;
     },
@@ -253,18 +256,22 @@ export type UnionOf<A extends Record<number, Codec<unknown>>> = {
 
 /** XDR `union switch (int type)`: a discriminant word selects one arm. Unknown discriminants are an error. */
 export function union<A extends Record<number, Codec<unknown>>>(arms: A): Codec<UnionOf<A>> {
-  const lookup = new Map<number, Codec<unknown>>(Object.entries(arms).map(([k, c]) => [Number(k), c]));
+  // Discriminants are small non-negative numbers: an array lookup beats a Map on hot paths (typed params).
+  const lookup: (Codec<unknown> | undefined)[] = [];
+  for (const [k, c] of Object.entries(arms)) lookup[Number(k)] = c;
+  const armOf = (type: number): Codec<unknown> | undefined =>
+    type >= 0 && type < lookup.length ? lookup[type] : undefined;
   return codec(
     4,
     (w, v) => {
-      const arm = lookup.get(Number(v.type));
+      const arm = armOf(Number(v.type));
       if (!arm) throw new XdrError(`union has no arm ${String(v.type)}`);
       w.int(Number(v.type));
       arm.encode(w, v.value);
     },
     (r) => {
       const type = r.int();
-      const arm = lookup.get(type);
+      const arm = armOf(type);
       if (!arm) throw new XdrError(`union has no arm ${type}`);
       // The arm codec matches the discriminant by construction of `lookup`.
       return { type, value: arm.decode(r) } as UnionOf<A>;

@@ -96,3 +96,13 @@ describe('XdrReader', () => {
     }).toThrow(/1 unexpected trailing bytes/);
   });
 });
+
+describe('XdrReader.uuid', () => {
+  it('formats 16 bytes as a lower-case 8-4-4-4-12 UUID and advances by 16', () => {
+    const bytes = Buffer.from('efafbf34f65342b0a6738594024a4ed3ff', 'hex');
+    const r = new XdrReader(bytes);
+    expect(r.uuid()).toBe('efafbf34-f653-42b0-a673-8594024a4ed3');
+    expect(r.remaining).toBe(1);
+    expect(() => new XdrReader(Buffer.alloc(15)).uuid()).toThrow(/truncated/);
+  });
+});

@@ -1,5 +1,7 @@
 import { XdrError } from './errors.js';
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** `n` rounded up to a multiple of 4, in plain arithmetic: `(n + 3) & ~3` wraps for lengths of 2^31 and more. */
 function padTo4(n: number): number {
   return n + ((4 - (n % 4)) % 4);
@@ -96,6 +98,20 @@ export class XdrReader {
     this.need(padded);
     const s = this.buf.toString('utf8', this.pos, this.pos + len);
     this.pos += padded;
+    return s;
+  }
+
+  /** 16 raw bytes as a canonical lower-case 8-4-4-4-12 UUID, without intermediate buffers (hot in bulk listings). */
+  uuid(): string {
+    this.need(16);
+    const b = this.buf;
+    const p = this.pos;
+    let s = '';
+    for (let i = 0; i < 16; i++) {
+      if (i === 4 || i === 6 || i === 8 || i === 10) s += '-';
+      s += HEX[b[p + i] ?? 0] ?? '00';
+    }
+    this.pos += 16;
     return s;
   }
 

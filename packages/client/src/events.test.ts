@@ -110,6 +110,18 @@ describe('events', () => {
     expect(rec.errors).toEqual([]);
   });
 
+  it('resumes from the server position of `ready` when nothing was delivered before a drop', async () => {
+    server.publish(lifecycleEvent(1)); // history the subscriber does not want (no `since`)
+    const rec = subscribe();
+    await rec.sub.ready;
+    server.dropEventConnections();
+    server.publish(lifecycleEvent(2)); // published while the subscriber was away, before it saw any event
+    await eventually(() => rec.states.filter((s) => s === 'open').length === 2, 'reconnection');
+    await eventually(() => rec.events.length >= 1, 'the missed event');
+    expect(rec.events.map((e) => e.id)).toEqual([2]);
+    expect(server.eventConnections.at(-1)?.searchParams.get('since')).toBe('1');
+  });
+
   it('keeps reconnecting with backoff while the server is away, then resumes', async () => {
     const infos: { state: EventsState; attempt: number; delayMs?: number }[] = [];
     const seen: number[] = [];

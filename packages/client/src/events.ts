@@ -210,6 +210,10 @@ export function subscribeEvents(transport: EventsTransport, options: EventsOptio
     }
     if (!isRecord(message)) return;
     if (message['type'] === 'ready') {
+      // A subscriber that has not seen an event yet takes the server's position now, so a reconnection resumes
+      // from here (with `since`) instead of silently skipping what was published while it was away.
+      if (lastEventId === undefined && typeof message['lastEventId'] === 'number')
+        lastEventId = message['lastEventId'];
       attempt = 0;
       everReady = true;
       setState('open', { attempt });

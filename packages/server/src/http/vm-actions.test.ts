@@ -87,6 +87,25 @@ describe('lifecycle actions with ?wait=true', () => {
   });
 });
 
+describe('stopping a paused VM', () => {
+  it('resumes it so the guest sees the power button, then stops it', async () => {
+    const vm = await createVm(h, imageId, { start: true });
+    expect((await act(vm, 'pause')).json()).toMatchObject({ state: 'paused' });
+    const res = await act(vm, 'stop');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ state: 'stopped' });
+  });
+
+  it('with force powers it off at once', async () => {
+    const vm = await createVm(h, imageId, { start: true });
+    expect((await act(vm, 'pause')).json()).toMatchObject({ state: 'paused' });
+    h.hypervisor.ignoreShutdown = true;
+    const res = await act(vm, 'stop', { force: true });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ state: 'stopped' });
+  });
+});
+
 describe('DELETE /vms/:idOrName', () => {
   it('?dryRun=true lists exactly the VM, its domain and its volume, and changes nothing', async () => {
     const vm = await createVm(h, imageId);

@@ -24,6 +24,22 @@ afterAll(async () => {
 const stateOf = async (vm: VmJson): Promise<string> =>
   (await h.request('GET', `/vms/${vm.id}`)).json<VmJson>().state;
 
+describe('a boot', () => {
+  it('is one vm.started with reason booted, although libvirt says RESUMED/unpaused first', async () => {
+    const vm = await createVm(h, imageId);
+    const before = (await h.db.events.bounds()).maxId ?? 0;
+    h.hypervisor.emitExternal(vm.id, 'resumed', 'unpaused', 'running');
+    h.hypervisor.emitExternal(vm.id, 'started', 'booted', 'running');
+    await expect.poll(async () => (await h.db.events.bounds()).maxId).toBe(before + 1);
+    const events = await h.db.events.listAfter(before, 10);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      type: 'vm.started',
+      data: { reason: 'booted', previousState: 'stopped' },
+    });
+  });
+});
+
 describe('a VM stopped outside Gureum', () => {
   it('is pushed as vm.stopped, and GET, the list and the database agree once the event is out', async () => {
     const vm = await createVm(h, imageId, { start: true });

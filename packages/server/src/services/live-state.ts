@@ -142,6 +142,9 @@ export class LiveStateService {
       return;
     }
     if (event.state === null) return;
+    // libvirt announces a boot as RESUMED/unpaused and then STARTED/booted: only a resume of a paused VM is one.
+    const previous = this.view.get(event.vmId)?.state;
+    if (event.cause === 'resumed' && previous !== 'paused' && previous !== 'suspended') return;
     const runtime: VmRuntime = {
       id: event.vmId,
       name: event.name,

@@ -295,6 +295,17 @@ async function gracefulStop(
   vmId: string,
 ): Promise<void> {
   const timeoutMs = ctx.input.timeoutMs ?? deps.config.stopTimeoutMs;
+  if (deps.live.stateOf(vmId) === 'paused') {
+    if (ctx.input.force) {
+      // A paused guest cannot answer the power button: forcing means powering off at once.
+      await deps.hypervisor.destroyVm(vmId, { signal: ctx.signal });
+      await waitForState(deps, vmId, ['stopped'], ctx.signal, 30_000);
+      return;
+    }
+    // Let the guest run again so it can see the ACPI power button, then shut down as usual.
+    await deps.hypervisor.resumeVm(vmId, { signal: ctx.signal });
+    await waitForState(deps, vmId, ['running'], ctx.signal, 30_000);
+  }
   await deps.hypervisor.shutdownVm(vmId, { signal: ctx.signal });
   ctx.progress(0.2, 'waiting for the guest to power off');
   try {

@@ -369,7 +369,12 @@ async function oursStatsOnly(client) {
 /** Supplementary: the N+1 pattern of python's listAllDomains()+info(), with our client's 5 calls in flight. */
 async function oursListInfo(client) {
   const { domains } = await client.connectListAllDomains({ needResults: 1, flags: 0 });
-  const infos = await Promise.all(domains.map((dom) => client.domainGetInfo({ dom })));
+  // Other domains may vanish between the listing and their getInfo (anything else on the host): count them as gone.
+  const infos = await Promise.all(
+    domains.map((dom) =>
+      client.domainGetInfo({ dom }).catch((err) => (isNoDomain(err) ? null : Promise.reject(err))),
+    ),
+  );
   return domains.map((d, i) => ({ name: d.name, uuid: d.uuid, state: infos[i]?.state ?? -1 }));
 }
 

@@ -66,7 +66,13 @@ class Bench:
     def _list_info(self):
         out = []
         for dom in self.conn.listAllDomains(0):
-            info = dom.info()  # virDomainGetInfo: one round trip per domain
+            try:
+                info = dom.info()  # virDomainGetInfo: one round trip per domain
+            except libvirt.libvirtError as err:
+                # Another domain on the host vanished between the listing and its info(): count it as gone.
+                if err.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                    continue
+                raise
             out.append((dom.name(), dom.UUIDString(), info[0]))
         return out
 

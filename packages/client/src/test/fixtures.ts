@@ -45,6 +45,11 @@ export function lifecycleEvent(id: number, type: 'vm.started' | 'vm.stopped' = '
     type,
     time: T0,
     resource: { kind: 'vm', id: VM_ID },
-    data: { state: type === 'vm.started' ? 'running' : 'stopped' },
+    data: {
+      name: 'web-1',
+      state: type === 'vm.started' ? 'running' : 'stopped',
+      previousState: type === 'vm.started' ? 'stopped' : 'running',
+      reason: type === 'vm.started' ? 'booted' : 'destroyed',
+    },
   };
 }

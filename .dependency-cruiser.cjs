@@ -33,6 +33,12 @@ module.exports = {
       to: { path: '^packages/(server|libvirt|libvirt-xml)/' },
     },
     {
+      name: 'cli-only-client-contract',
+      severity: 'error',
+      from: { path: '^packages/cli/src', pathNot: '\\.test\\.ts$|/test/' },
+      to: { path: '^packages/(server|libvirt|libvirt-xml|test-support|e2e)/' },
+    },
+    {
       name: 'domain-is-pure',
       severity: 'error',
       from: { path: `${S}/domain/` },

@@ -41,5 +41,5 @@ export default tseslint.config(
     files: ['**/*.test.ts'],
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
   },
-  { files: ['**/*.js', '*.config.ts'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.cjs', '*.config.ts'], ...tseslint.configs.disableTypeChecked },
 );

@@ -4,7 +4,7 @@
  * deliberately independent of the connection core (`LibvirtClient`), so that the table can be checked on its own.
  * Test-only: not part of the package build.
  */
-import { existsSync } from 'node:fs';
+
 import { createConnection, type Socket } from 'node:net';
 import { expect } from 'vitest';
 import { decode, encode, type Codec } from '../src/xdr/codec.js';
@@ -17,7 +17,6 @@ import { RemoteError, type Dom, type Net, type Pool } from '../src/protocol/type
 
 export const LIBVIRT_SOCKET = '/var/run/libvirt/libvirt-sock';
 /** The checks need the system daemon's read-write socket as root. */
-export const canUseLibvirt: boolean = existsSync(LIBVIRT_SOCKET) && process.getuid?.() === 0;
 
 export const KiB = 1024n;
 export const MiB = 1024n * KiB;
@@ -248,8 +247,7 @@ export async function deregisterAllEvents(c: RawClient, cb: Callbacks): Promise<
  * consume its whole body and carry one of our callback ids) and lists those about objects named `tag…` as
  * `name:suffix[:event]`, e.g. `domainLifecycle::2` or `storagePoolLifecycle:-p:0`.
  */
-export async function seenEvents(c: RawClient, cb: Callbacks, tag: string): Promise<string[]> {
-  await new Promise((resolve) => setTimeout(resolve, 300)); // events may trail the replies
+function collectEvents(c: RawClient, cb: Callbacks, tag: string): string[] {
   const byProc = new Map(Object.values(remoteEvents).map((e) => [e.msgProc, e] as const));
   const ours = new Set([...cb.domain, ...cb.network, ...cb.storagePool]);
   const seen: string[] = [];
@@ -270,4 +268,23 @@ export async function seenEvents(c: RawClient, cb: Callbacks, tag: string): Prom
     seen.push(`${e.name}:${name.slice(tag.length)}${msg.event === undefined ? '' : `:${msg.event}`}`);
   }
   return seen;
+}
+
+/**
+ * The events received so far for objects named `tag…`, as `<event>:<name suffix>:<event code>`. Events may trail
+ * the replies of the calls that caused them, so this waits (up to `timeoutMs`) until every `expected` one is in.
+ */
+export async function seenEvents(
+  c: RawClient,
+  cb: Callbacks,
+  tag: string,
+  expected: readonly string[] = [],
+  timeoutMs = 10_000,
+): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = collectEvents(c, cb, tag);
+    if (expected.every((e) => seen.includes(e)) || Date.now() > deadline) return seen;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

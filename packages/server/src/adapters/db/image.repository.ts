@@ -1,4 +1,4 @@
-import { sql, type Selectable, type SqlBool } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { ImageKind, ImageRecord, ImageStatus } from '../../domain/model.js';
 import type { ImageListFilter, ImageRepository, Page } from '../../ports/repositories.js';
 import type { DbContext } from './context.js';
@@ -6,7 +6,7 @@ import { translateUnique } from './errors.js';
 import {
   decodeCursor,
   isoTime,
-  likeContains,
+  containsText,
   pageSize,
   toColumns,
   toPage,
@@ -81,12 +81,8 @@ export class KyselyImageRepository implements ImageRepository {
     if (filter.ownerId !== undefined) query = query.where('owner_id', '=', filter.ownerId);
     if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-    if (filter.q !== undefined && filter.q !== '') {
-      // SQLite's LIKE ignores ASCII case already; PostgreSQL needs ILIKE.
-      const op = this.ctx.dialect === 'postgres' ? sql`ilike` : sql`like`;
-      const pattern = likeContains(filter.q);
-      query = query.where(sql<SqlBool>`${sql.ref('images.name')} ${op} ${pattern} escape '\\'`);
-    }
+    if (filter.q !== undefined && filter.q !== '')
+      query = query.where(containsText(this.ctx.dialect, 'images.name', filter.q));
     if (filter.cursor !== undefined) {
       const [afterName] = decodeCursor(filter.cursor, ['string']);
       query = query.where('name', '>', afterName);

@@ -1,7 +1,9 @@
 /**
  * Row ↔ record helpers shared by the repositories: JSON text, 0/1 booleans, canonical timestamps, opaque cursors.
  */
+import { sql, type Expression, type SqlBool } from 'kysely';
 import { ValidationError } from '../../domain/errors.js';
+import type { DialectName } from './dialect-name.js';
 
 const CANONICAL_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -82,6 +84,15 @@ function invalidCursor(): ValidationError {
 /** Escapes LIKE wildcards so user text matches literally (with `escape '\'`). */
 export function likeContains(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * `column` contains `text`, ignoring ASCII case, with LIKE wildcards taken literally. SQLite's LIKE ignores ASCII
+ * case already; PostgreSQL needs ILIKE.
+ */
+export function containsText(dialect: DialectName, column: string, text: string): Expression<SqlBool> {
+  const op = dialect === 'postgres' ? sql`ilike` : sql`like`;
+  return sql<SqlBool>`${sql.ref(column)} ${op} ${likeContains(text)} escape '\\'`;
 }
 
 /** Builds a page from `limit + 1` fetched rows: the extra row only says that there is a next page. */

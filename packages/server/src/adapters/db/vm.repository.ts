@@ -16,7 +16,7 @@ import {
   fromTags,
   isoTime,
   isoTimeOrNull,
-  likeContains,
+  containsText,
   pageSize,
   toColumns,
   toFlag,
@@ -128,9 +128,12 @@ export class KyselyVmRepository implements VmRepository {
       query = query.where('last_state', 'in', filter.states);
     if (filter.tag !== undefined) query = query.where(this.#hasTag(filter.tag));
     if (filter.q !== undefined && filter.q !== '') {
-      const pattern = likeContains(filter.q);
+      const q = filter.q;
       query = query.where((eb) =>
-        eb.or([this.#contains('name', pattern), this.#contains('description', pattern)]),
+        eb.or([
+          containsText(this.ctx.dialect, 'vms.name', q),
+          containsText(this.ctx.dialect, 'vms.description', q),
+        ]),
       );
     }
     if (filter.cursor !== undefined) {
@@ -201,11 +204,5 @@ export class KyselyVmRepository implements VmRepository {
     return this.ctx.dialect === 'postgres'
       ? sql<SqlBool>`cast(${sql.ref('vms.tags')} as jsonb) @> jsonb_build_array(cast(${tag} as text))`
       : sql<SqlBool>`exists (select 1 from json_each(${sql.ref('vms.tags')}) where json_each.value = ${tag})`;
-  }
-
-  #contains(column: 'name' | 'description', pattern: string): Expression<SqlBool> {
-    // SQLite's LIKE ignores ASCII case already; PostgreSQL needs ILIKE.
-    const op = this.ctx.dialect === 'postgres' ? sql`ilike` : sql`like`;
-    return sql<SqlBool>`${sql.ref(`vms.${column}`)} ${op} ${pattern} escape '\\'`;
   }
 }

@@ -230,6 +230,34 @@ class StreamControl {
 }
 
 /**
+ * The sink of a stream whose daemon side produces data (downloads, screenshots, consoles): data and holes go to the
+ * reader, the daemon's EOF is answered with our finish, and its finish or error ends the stream.
+ */
+function receivingSink(control: StreamControl, incoming: Incoming, fail: (err: Error) => void): StreamSink {
+  return {
+    bind: (serial) => (control.serial = serial),
+    onData: (chunk) => {
+      incoming.add(chunk);
+    },
+    onHole: (length) => {
+      incoming.add(length);
+    },
+    onEof: () => {
+      // The daemon has nothing more to say (a download ended, a console's domain stopped): finish our side too.
+      control.sendFinish();
+    },
+    onFinish: () => {
+      control.finished();
+      incoming.add(END);
+    },
+    onError: (err) => {
+      control.failed(err);
+      fail(err);
+    },
+  };
+}
+
+/**
  * A stream of bytes from libvirtd (volume download, screenshot): a Node `Readable` with back-pressure — while the
  * consumer lags, the connection stops reading its socket. It ends only after the daemon confirmed the finish
  * handshake; a daemon-side error destroys it with a `LibvirtError`; destroying it early aborts the daemon's stream.
@@ -257,26 +285,7 @@ export class LibvirtReadStream<R = void> extends Readable {
     const incoming = new Incoming(conn, (chunk) => this.push(chunk));
     this.control = control;
     this.incoming = incoming;
-    this.sink = {
-      bind: (serial) => (control.serial = serial),
-      onData: (chunk) => {
-        incoming.add(chunk);
-      },
-      onHole: (length) => {
-        incoming.add(length);
-      },
-      onEof: () => {
-        control.sendFinish();
-      },
-      onFinish: () => {
-        control.finished();
-        incoming.add(END);
-      },
-      onError: (err) => {
-        control.failed(err);
-        this.fail(err);
-      },
-    };
+    this.sink = receivingSink(control, incoming, (err) => this.fail(err));
   }
 
   /** The result of the call that opened the stream (e.g. the MIME type of a screenshot). */
@@ -336,27 +345,7 @@ export class LibvirtDuplexStream<R = void> extends Duplex {
     const incoming = new Incoming(conn, (chunk) => this.push(chunk));
     this.control = control;
     this.incoming = incoming;
-    this.sink = {
-      bind: (serial) => (control.serial = serial),
-      onData: (chunk) => {
-        incoming.add(chunk);
-      },
-      onHole: (length) => {
-        incoming.add(length);
-      },
-      onEof: () => {
-        // The daemon has nothing more to say (the console's domain stopped): finish our side too.
-        control.sendFinish();
-      },
-      onFinish: () => {
-        control.finished();
-        incoming.add(END);
-      },
-      onError: (err) => {
-        control.failed(err);
-        this.fail(err);
-      },
-    };
+    this.sink = receivingSink(control, incoming, (err) => this.fail(err));
   }
 
   /** The result of the call that opened the stream. */

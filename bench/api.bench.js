@@ -43,6 +43,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createGureumClient } from '@gureum/client';
+import { fmtMs, fmtRatio, limit, pool, sleep, summarize, table } from './lib/common.js';
 
 const URI = 'qemu:///system';
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -134,52 +135,11 @@ function parseOptions(argv) {
 
 // ---- small helpers ---------------------------------------------------------------------------------------------
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Like sleep, but never keeps the process alive (for time limits that are raced against real work). */
-const limit = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 const hr = () => process.hrtime.bigint(); // CLOCK_MONOTONIC ns: the clock python's time.monotonic_ns() reads
 const msBetween = (from, to) => Number(to - from) / 1e6;
 
 /** Nearest-rank percentile of sorted samples (ms). */
-function percentile(sorted, p) {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
-}
-
-function summarize(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const sum = sorted.reduce((a, b) => a + b, 0);
-  return {
-    n: sorted.length,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    mean: sum / Math.max(1, sorted.length),
-    min: sorted[0] ?? Number.NaN,
-    max: sorted[sorted.length - 1] ?? Number.NaN,
-  };
-}
-
-const fmtMs = (v) =>
-  Number.isFinite(v)
-    ? Math.abs(v) < 10
-      ? v.toFixed(3)
-      : Math.abs(v) < 100
-        ? v.toFixed(2)
-        : v.toFixed(1)
-    : '—';
-const fmtRatio = (v) => (Number.isFinite(v) ? (v < 10 ? v.toFixed(2) : v.toFixed(1)) : '—');
 const fmtS = (ms) => `${(ms / 1000).toFixed(1)} s`;
-const pad = (s, n) => String(s).padEnd(n);
-const lpad = (s, n) => String(s).padStart(n);
-
-function table(headers, rows) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) =>
-    cells.map((c, i) => (i === 0 ? pad(c, widths[i] ?? 0) : lpad(c, widths[i] ?? 0))).join('  ');
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
 const statRow = (label, s, note = '') => [
   label,
   fmtMs(s.p50),
@@ -193,24 +153,6 @@ const statRow = (label, s, note = '') => [
 const STAT_HEADERS = ['', 'p50', 'p95', 'mean', 'min', 'max', 'n', 'note'];
 
 /** Runs `worker` over `items` with at most `limit` in flight; the first error stops the others from starting more. */
-async function pool(items, concurrency, worker) {
-  let next = 0;
-  let failed = false;
-  const runners = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length && !failed) {
-      const i = next++;
-      try {
-        await worker(items[i], i);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  });
-  const results = await Promise.allSettled(runners);
-  const rejected = results.find((r) => r.status === 'rejected');
-  if (rejected) throw rejected.reason;
-}
 
 function freePort() {
   return new Promise((resolve, reject) => {

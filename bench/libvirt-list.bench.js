@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DomainState, DomainStatsTypes, isNoDomain, LibvirtClient } from '@gureum/libvirt';
+import { fmtMs, fmtRatio, limit, pool, sleep, summarize, table } from './lib/common.js';
 
 const URI = 'qemu:///system';
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -69,43 +70,6 @@ function parseOptions(argv) {
 
 // ---- small helpers ---------------------------------------------------------------------------------------------
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Like sleep, but never keeps the process alive (for time limits that are raced against real work). */
-const limit = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
-
-/** Nearest-rank percentile of `samples` (ms). */
-function percentile(sorted, p) {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
-}
-
-function summarize(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const sum = sorted.reduce((a, b) => a + b, 0);
-  return {
-    n: sorted.length,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    mean: sum / Math.max(1, sorted.length),
-    min: sorted[0] ?? Number.NaN,
-    max: sorted[sorted.length - 1] ?? Number.NaN,
-  };
-}
-
-const fmtMs = (v) =>
-  Number.isFinite(v) ? (v < 10 ? v.toFixed(3) : v < 100 ? v.toFixed(2) : v.toFixed(1)) : '—';
-const fmtRatio = (v) => (Number.isFinite(v) ? (v < 10 ? v.toFixed(2) : v.toFixed(1)) : '—');
-const pad = (s, n) => String(s).padEnd(n);
-const lpad = (s, n) => String(s).padStart(n);
-
-function table(headers, rows) {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) =>
-    cells.map((c, i) => (i === 0 ? pad(c, widths[i] ?? 0) : lpad(c, widths[i] ?? 0))).join('  ');
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
 function escXml(s) {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;');
 }
@@ -123,16 +87,6 @@ function domainXml(name, uuid, memoryMiB) {
 }
 
 /** Runs `worker` over `items` with at most `limit` in flight (our client queues beyond 5 anyway). */
-async function pool(items, limit, worker) {
-  let next = 0;
-  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await worker(items[i], i);
-    }
-  });
-  await Promise.all(runners);
-}
 
 class Interrupted extends Error {}
 

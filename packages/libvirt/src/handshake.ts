@@ -4,6 +4,7 @@
  */
 import type { LibvirtClientOptions } from './client-types.js';
 import { Connection, type KeepaliveOptions } from './connection.js';
+import { deadlineSignal } from './deadline.js';
 import { LibvirtConnectionError, LibvirtError } from './errors.js';
 import { DEFAULT_MAX_CONCURRENT_CALLS } from './protocol/constants.js';
 import { proc } from './protocol/procedure.js';
@@ -49,8 +50,9 @@ export function asConnectionError(err: unknown): LibvirtConnectionError {
  */
 export async function openConnection(p: OpenConnectionParams): Promise<Connection> {
   const timeoutMs = p.options.connectTimeoutMs ?? 10_000;
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const attempt = AbortSignal.any([timeout, ...p.signals]);
+  // Not AbortSignal.any(AbortSignal.timeout(…)): on Node 20 that timeout can be collected and never fire.
+  const deadline = deadlineSignal(timeoutMs, ...p.signals);
+  const attempt = deadline.signal;
   let conn: Connection | undefined;
   try {
     const socket = await p.dialer(attempt);
@@ -67,7 +69,7 @@ export async function openConnection(p: OpenConnectionParams): Promise<Connectio
   } catch (err: unknown) {
     let failure: LibvirtError | LibvirtConnectionError;
     if (err instanceof LibvirtError) failure = err;
-    else if (timeout.aborted) {
+    else if (deadline.timedOut) {
       failure = new LibvirtConnectionError(
         'timeout',
         `connecting to ${p.uri} timed out after ${timeoutMs} ms`,
@@ -82,6 +84,8 @@ export async function openConnection(p: OpenConnectionParams): Promise<Connectio
         : new LibvirtConnectionError('closed', failure.message),
     );
     throw failure;
+  } finally {
+    deadline.clear();
   }
 }
 

@@ -33,3 +33,4 @@ export { dialTcp, dialTls, dialUnix, dialerFor } from './transport/dial.js';
 export type { Dialer, TlsOptions } from './transport/dial.js';
 export { encodePacket, MAX_PACKET_BYTES, PacketDecoder } from './transport/packet.js';
 export type { Packet, PacketHeader } from './transport/packet.js';
+export { deadlineSignal } from './deadline.js';

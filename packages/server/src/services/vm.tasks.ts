@@ -13,6 +13,7 @@ import { vmLease, type TaskContext, type TaskDefinition } from '../tasks/index.j
 import { imageVolumeRef } from './image.service.js';
 import type { LiveStateService } from './live-state.js';
 import { buildVmSpec, volumeRef } from './vm-spec.js';
+import { withDeadline } from './deadline.js';
 import { toVm } from './views.js';
 
 export interface VmTaskDeps {
@@ -173,7 +174,7 @@ async function waitForState(
   signal: AbortSignal,
   timeoutMs: number,
 ): Promise<VmState> {
-  return deps.live.waitForState(vmId, states, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]));
+  return withDeadline(timeoutMs, signal, (deadline) => deps.live.waitForState(vmId, states, deadline));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

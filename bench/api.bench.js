@@ -443,6 +443,8 @@ class ServerProcess {
       GUREUM_ADMIN_PASSWORD: ADMIN_PASSWORD,
       GUREUM_LOG_LEVEL: 'warn',
       GUREUM_LIBVIRT_URI: URI,
+      // As scripts/start.sh runs the server (glibc returns big freed blocks to the system).
+      MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072',
     };
     delete env.GUREUM_DATABASE_URL;
     delete env.GUREUM_CONFIG_FILE;

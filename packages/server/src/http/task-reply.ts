@@ -1,12 +1,8 @@
 import { BASE_PATH } from '@gureum/contract';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TaskRecord } from '../domain/model.js';
-import { isFinished, toPublicTask, type PublicTask, type TaskEngine } from '../tasks/index.js';
+import { isFinished, toPublicTask, type TaskEngine } from '../tasks/index.js';
 import { sendProblem } from './problem.js';
-
-/** A task as the API shows it (a failed task's `error` is a complete Problem, `instance` included). */
-export type ApiTask = PublicTask;
-export const toApiTask = toPublicTask;
 
 /** How long `?wait=true` holds a request by default. */
 export const DEFAULT_WAIT_MS = 30_000;
@@ -25,7 +21,7 @@ export async function replyWithTask(
   done: (finished: TaskRecord) => Promise<{ status: number; body?: unknown }>,
 ): Promise<FastifyReply> {
   void reply.header('location', `${BASE_PATH}/tasks/${task.id}`);
-  if (!query.wait) return reply.code(202).send({ task: toApiTask(task) });
+  if (!query.wait) return reply.code(202).send({ task: toPublicTask(task) });
   const aborted = new AbortController();
   const onClose = (): void => aborted.abort();
   req.raw.once('close', onClose);
@@ -38,7 +34,7 @@ export async function replyWithTask(
   } finally {
     req.raw.off('close', onClose);
   }
-  if (!isFinished(finished.status)) return reply.code(202).send({ task: toApiTask(finished) });
+  if (!isFinished(finished.status)) return reply.code(202).send({ task: toPublicTask(finished) });
   if (finished.status !== 'succeeded' && finished.error) {
     return sendProblem(reply, { ...finished.error, instance: req.url.split('?')[0] ?? req.url });
   }

@@ -3,7 +3,8 @@ import { taskNotFound } from '../../domain/errors.js';
 import { canSee, ownerFilter } from '../../services/access.js';
 import type { AppServices } from '../context.js';
 import { registerRoute } from '../route.js';
-import { DEFAULT_WAIT_MS, toApiTask } from '../task-reply.js';
+import { toPublicTask } from '../../tasks/index.js';
+import { DEFAULT_WAIT_MS } from '../task-reply.js';
 
 export function registerTaskRoutes(app: FastifyInstance, s: AppServices): void {
   registerRoute(app, 'listTasks', async ({ actor, query }) => {
@@ -16,7 +17,7 @@ export function registerTaskRoutes(app: FastifyInstance, s: AppServices): void {
       ...(query.status ? { statuses: [query.status] } : {}),
       ...(query.kind ? { kinds: [query.kind] } : {}),
     });
-    const items = page.items.map(toApiTask);
+    const items = page.items.map(toPublicTask);
     return { items, nextCursor: page.nextCursor };
   });
 
@@ -36,12 +37,12 @@ export function registerTaskRoutes(app: FastifyInstance, s: AppServices): void {
         raw.raw.off('close', onClose);
       }
     }
-    return toApiTask(task);
+    return toPublicTask(task);
   });
 
   registerRoute(app, 'cancelTask', async ({ actor, params }) => {
     const task = await s.db.tasks.findById(params.id);
     if (!task || !canSee(actor, task.ownerId)) throw taskNotFound(params.id);
-    return toApiTask(await s.tasks.cancel(task.id, { actorId: actor.id }));
+    return toPublicTask(await s.tasks.cancel(task.id, { actorId: actor.id }));
   });
 }

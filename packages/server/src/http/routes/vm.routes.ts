@@ -4,7 +4,8 @@ import type { VmAction } from '../../services/vm.tasks.js';
 import { requestHash } from '../../services/vm.service.js';
 import type { AppServices } from '../context.js';
 import { registerRoute } from '../route.js';
-import { replyWithTask, toApiTask } from '../task-reply.js';
+import { toPublicTask } from '../../tasks/index.js';
+import { replyWithTask } from '../task-reply.js';
 import { parseIfMatch, toVm, vmEtag } from '../views.js';
 
 const ACTIONS = {
@@ -91,7 +92,7 @@ export function registerVmRoutes(app: FastifyInstance, s: AppServices): void {
     if (key)
       await s.db.idempotency.complete(key, actor.id, {
         status: 202,
-        body: { task: toApiTask(created.task) },
+        body: { task: toPublicTask(created.task) },
       });
     return respond(created.task.id);
   });

@@ -1,27 +1,82 @@
-import { Type, type Static, type TLiteral, type TSchema, type TUnion, type TNull } from '@sinclair/typebox';
+import { Kind, Type, TypeRegistry, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import './formats.js';
 
 // Building blocks shared by every resource schema. Request schemas are strict (`additionalProperties: false`)
 // so unknown fields are rejected with 400 instead of being silently ignored.
 
-/** A string enum as a union of literals: checks in Ajv and TypeBox alike, and reads as `'a' | 'b'` in TS. */
+/** The TypeBox kind of `stringEnum` schemas (registered below so `Value.Check` knows it). */
+export const STRING_ENUM_KIND = 'StringEnum';
+
+/** A closed set of strings, `'a' | 'b'` in TS; `values` are readable as `schema.enum`. */
+export interface TStringEnum<T extends readonly string[]> extends TUnsafe<T[number]> {
+  type: 'string';
+  enum: T;
+}
+
+/**
+ * A string enum as JSON Schema's `{ type: 'string', enum }`: what OpenAPI tools turn into enums, what Ajv checks
+ * with one lookup, and what the response serializer writes as a plain string (a union of literals would make it
+ * validate each branch of every enum field of every listed item to pick one).
+ */
 export function stringEnum<const T extends readonly [string, ...string[]]>(
   values: T,
-  options?: { description?: string; title?: string },
-): TUnion<{ -readonly [K in keyof T]: TLiteral<T[K]> }>;
-export function stringEnum(
-  values: readonly string[],
   options: { description?: string; title?: string } = {},
-): TSchema {
-  return Type.Union(
-    values.map((v) => Type.Literal(v)),
-    options,
+): TStringEnum<T> {
+  return Type.Unsafe<T[number]>({
+    [Kind]: STRING_ENUM_KIND,
+    type: 'string',
+    enum: [...values],
+    ...options,
+  }) as TStringEnum<T>;
+}
+
+if (!TypeRegistry.Has(STRING_ENUM_KIND)) {
+  TypeRegistry.Set<{ enum: readonly string[] }>(
+    STRING_ENUM_KIND,
+    (schema, value) => typeof value === 'string' && schema.enum.includes(value),
   );
 }
 
-/** `T | null`: for fields that are always present but may be empty (`media: null`). */
-export function nullable<T extends TSchema>(schema: T): TUnion<[T, TNull]> {
-  return Type.Union([schema, Type.Null()]);
+/** The TypeBox kind of `nullable` schemas (registered below so `Value.Check` knows it). */
+export const NULLABLE_KIND = 'Nullable';
+const INNER = Symbol('gureum.nullable.inner');
+
+/** `T | null`, written as JSON Schema's `type: [T's type, 'null']`. */
+export interface TNullable<T extends TSchema> extends TUnsafe<Static<T> | null> {
+  [INNER]: T;
+}
+
+/**
+ * `T | null`: for fields that are always present but may be empty (`media: null`). `T` must have one `type`;
+ * the result is `T` with `'null'` added to its type (and to its `enum`), not `anyOf: [T, null]`: Ajv checks it
+ * with one type test and the response serializer writes it directly instead of validating each branch of
+ * every nullable field of every listed item to pick one.
+ */
+export function nullable<T extends TSchema>(schema: T): TNullable<T> {
+  const { type, enum: values } = schema as { type?: unknown; enum?: unknown };
+  if (typeof type !== 'string') throw new TypeError('nullable() needs a schema with a single type');
+  const out: Record<string | symbol, unknown> = Object.assign({}, schema as object, {
+    [Kind]: NULLABLE_KIND,
+    [INNER]: schema,
+    type: [type, 'null'],
+  });
+  if (Array.isArray(values)) out.enum = [...(values as unknown[]), null];
+  return out as unknown as TNullable<T>;
+}
+
+/** The `T` of a `nullable(T)` schema, or undefined for any other value (the OpenAPI document shows `T | null`). */
+export function nullableInner(schema: unknown): TSchema | undefined {
+  return typeof schema === 'object' && schema !== null && INNER in schema
+    ? (schema as TNullable<TSchema>)[INNER]
+    : undefined;
+}
+
+if (!TypeRegistry.Has(NULLABLE_KIND)) {
+  TypeRegistry.Set<{ [INNER]: TSchema }>(
+    NULLABLE_KIND,
+    (schema, value) => value === null || Value.Check(schema[INNER], value),
+  );
 }
 
 /** The DNS-label rule for VM, network, image, volume and snapshot names (API.md "Names and hostile input"). */

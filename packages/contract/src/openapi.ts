@@ -1,3 +1,4 @@
+import { nullableInner } from './common.js';
 import { errorCatalog, type ErrorCode } from './errors.js';
 import { BASE_PATH, type RouteInput } from './route.js';
 import { routes } from './routes.js';
@@ -34,6 +35,9 @@ class SchemaCollector {
       return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
         ? value
         : null;
+    // `nullable(T)` is `type: [T's type, 'null']` for validators and serializers; documents show `T | null`.
+    const inner = nullableInner(value);
+    if (inner !== undefined) return { anyOf: [this.toJson(inner), { type: 'null' }] };
     const title = value['title'];
     if (hoist && typeof title === 'string') return this.hoist(title, value);
     const out: JsonObject = {};

@@ -6,7 +6,7 @@ import { ExitCode } from '../lib/errors.js';
 import { colorState, percent } from '../lib/format.js';
 import { formatDuration } from '../lib/units.js';
 
-export const EVENT_TOPICS = EventTopic.anyOf.map((s) => s.const);
+export const EVENT_TOPICS = EventTopic.enum;
 
 /** The human summary of an event's data. */
 export function describeEvent(e: EventEnvelope): string {

@@ -15,8 +15,8 @@ import { renderFields, renderTable } from '../lib/table.js';
 import { formatAge, formatSize } from '../lib/units.js';
 import { printPlan } from './vm.js';
 
-export const IMAGE_KINDS = ImageKind.anyOf.map((s) => s.const);
-export const IMAGE_STATUSES = ImageStatus.anyOf.map((s) => s.const);
+export const IMAGE_KINDS = ImageKind.enum;
+export const IMAGE_STATUSES = ImageStatus.enum;
 
 /** Bytes read from the file per chunk of the upload stream. */
 const CHUNK_BYTES = 256 * 1024;

@@ -10,8 +10,8 @@ import { allPages } from '../lib/lookup.js';
 import { renderFields, renderTable } from '../lib/table.js';
 import { formatAge } from '../lib/units.js';
 
-export const TASK_STATUSES = TaskStatus.anyOf.map((s) => s.const);
-export const TASK_KINDS = TaskKind.anyOf.map((s) => s.const);
+export const TASK_STATUSES = TaskStatus.enum;
+export const TASK_KINDS = TaskKind.enum;
 
 export async function listTasks(ctx: Context, input: Input): Promise<CommandResult> {
   const client = ctx.client();

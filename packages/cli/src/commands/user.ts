@@ -8,7 +8,7 @@ import { renderFields, renderTable } from '../lib/table.js';
 import { formatAge } from '../lib/units.js';
 import { readPassword } from './auth.js';
 
-export const ROLES = Role.anyOf.map((s) => s.const);
+export const ROLES = Role.enum;
 
 export async function listUsers(ctx: Context, input: Input): Promise<CommandResult> {
   const client = ctx.client();

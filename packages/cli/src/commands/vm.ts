@@ -12,7 +12,7 @@ import { renderFields, renderTable, type Column } from '../lib/table.js';
 import { formatAge, formatSize } from '../lib/units.js';
 
 /** Every VM state, from the contract. */
-export const VM_STATES = VmState.anyOf.map((s) => s.const);
+export const VM_STATES = VmState.enum;
 
 const DEFAULT_VCPUS = 1;
 const DEFAULT_MEMORY = GiB;

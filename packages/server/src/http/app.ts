@@ -19,7 +19,13 @@ import { registerVmRoutes } from './routes/vm.routes.js';
 export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Unknown fields are an error, never silently dropped; every error is reported, not only the first. */
-const AJV_OPTIONS = { removeAdditional: false, useDefaults: true, allErrors: true } as const;
+// `allowUnionTypes`: nullable fields are `type: [T, "null"]` (see the contract's `nullable`).
+const AJV_OPTIONS = {
+  removeAdditional: false,
+  useDefaults: true,
+  allErrors: true,
+  allowUnionTypes: true,
+} as const;
 
 /**
  * Query strings, path parameters and headers are text, so they are coerced to their schema types (`?limit=5`).

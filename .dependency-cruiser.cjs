@@ -39,6 +39,13 @@ module.exports = {
       to: { path: '^packages/(server|libvirt|libvirt-xml|test-support|e2e)/' },
     },
     {
+      name: 'web-only-client-contract',
+      comment: 'The web app talks to the server through the typed client only.',
+      severity: 'error',
+      from: { path: '^packages/web/src', pathNot: '\\.test\\.tsx?$|/test/' },
+      to: { path: '^packages/(server|libvirt|libvirt-xml|test-support|e2e|cli)/' },
+    },
+    {
       name: 'domain-is-pure',
       severity: 'error',
       from: { path: `${S}/domain/` },

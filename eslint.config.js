@@ -33,12 +33,25 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', 'bench/**', 'scripts/**', 'packages/test-support/**', 'packages/cli/**'],
+    // The web app runs in browsers.
+    files: ['packages/web/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: [
+      '**/*.test.ts',
+      '**/*.test.tsx',
+      'bench/**',
+      'scripts/**',
+      'packages/test-support/**',
+      'packages/cli/**',
+      'packages/web/scripts/**',
+    ],
     rules: { 'no-console': 'off' },
   },
   {
     // Vitest's asymmetric matchers (expect.any, expect.stringContaining, …) are typed `any`.
-    files: ['**/*.test.ts'],
+    files: ['**/*.test.ts', '**/*.test.tsx'],
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
   },
   { files: ['**/*.js', '**/*.cjs', '*.config.ts'], ...tseslint.configs.disableTypeChecked },

@@ -7,6 +7,9 @@
 //             and on PostgreSQL (a second server with its own throw-away database and pools).
 //   2. create POST /vms?wait=true with start: true (answers once libvirt says running) vs volume create-from-XML +
 //             defineXML + create() until running; alternating sides, each VM deleted after measuring.
+//   1b. members  (with list) the listing VMs belong to member m1; after the admin's listings, 4×N more VMs are made
+//             for four other members, and m1 lists its N of 5×N: p95 must not exceed the admin's listing of N
+//             (authorization and audit must not cost the list).
 //   3. events `virsh destroy` of a running VM → `vm.stopped` on a WebSocket subscribed to /api/v1/events; a
 //             python3-libvirt event callback shows when libvirt itself delivered the event.
 //
@@ -17,7 +20,7 @@
 // Options (after `npm run bench:api --`):
 //   --vms=1000 --create-concurrency=8 --listings=100 --listing-warmup=10 --floor-iterations=30 --rounds=5
 //   --create-iterations=8 --create-warmup=1 --event-iterations=15 --event-warmup=2 --event-settle-ms=500
-//   --only=list,create,events --backends=sqlite,postgres --postgres-all (create and events on PostgreSQL too)
+//   --only=list,members,create,events --backends=sqlite,postgres --postgres-all (create and events on PostgreSQL too)
 //   --delete=api|virsh (how the listing VMs go: through the API, timed; or server stopped + purge with libvirt)
 // Environment: GUREUM_BENCH_PYTHON (default /usr/bin/python3: Debian's python, which has python3-libvirt),
 //   GUREUM_BENCH_PG_URL (default postgresql://gureum:gureum@127.0.0.1:5432/postgres: where the database is created).
@@ -63,6 +66,7 @@ const ADMIN_PASSWORD = `bench-${randomUUID()}`;
 const TARGETS = {
   listVsFloor: 0.25, // API full listing p95 / python listAllDomains+info p50 ≤
   rssMiB: 200, // server VmRSS with the VMs, after the listings ≤
+  memberVsAdmin: 1.0, // member's listing of its N among 5×N, p95 / the admin's listing of N, p95 ≤
   createVsFloor: 1.2, // API create-to-running p50 / python p50 ≤
   eventP95Ms: 20, // virsh exit → vm.stopped on the WebSocket, p95 ≤
 };
@@ -82,7 +86,7 @@ function parseOptions(argv) {
     eventIterations: 15,
     eventWarmup: 2,
     eventSettleMs: 500,
-    only: ['list', 'create', 'events'],
+    only: ['list', 'members', 'create', 'events'],
     backends: ['sqlite', 'postgres'],
     postgresAll: false,
     delete: 'api',
@@ -100,7 +104,10 @@ function parseOptions(argv) {
     '--event-warmup': 'eventWarmup',
     '--event-settle-ms': 'eventSettleMs',
   };
-  const lists = { '--only': ['list', 'create', 'events'], '--backends': ['sqlite', 'postgres'] };
+  const lists = {
+    '--only': ['list', 'members', 'create', 'events'],
+    '--backends': ['sqlite', 'postgres'],
+  };
   for (const arg of argv) {
     if (arg === '--postgres-all') {
       o.postgresAll = true;
@@ -698,6 +705,8 @@ async function benchList(server, image, opts, log) {
   const listPrefix = ownName(`${prefix}${server.tag}-l`);
   const names = Array.from({ length: opts.vms }, (_, i) => `${listPrefix}${String(i).padStart(4, '0')}`);
   const out = { backend: server.backend, vms: opts.vms, rss: { start: server.rssAtStart } };
+  const members = opts.only.includes('members') ? await makeMembers(server, 5) : null;
+  const owner = members ? { ownerId: members[0].id } : {};
   out.rss.beforeCreate = server.rss();
 
   log(
@@ -716,6 +725,7 @@ async function benchList(server, image, opts, log) {
       vcpus: 1,
       memoryBytes: GUEST_MEMORY,
       source: { imageId: image.id },
+      ...owner,
     });
     createSamples.push(performance.now() - c0);
     if (ran) waitRanOut++;
@@ -803,6 +813,7 @@ async function benchList(server, image, opts, log) {
     floor: summarize(floor),
     samples: { apiFull: api.full, apiPerRequest: api.perRequest, rawFull: raw.full, floor },
   };
+  if (members) out.members = await benchMembers(server, image, opts, log, { members, listPrefix, ids });
 
   // Clean-up of the listing VMs (the purge at the end catches whatever is left either way).
   if (opts.delete === 'api') {
@@ -829,6 +840,87 @@ async function benchList(server, image, opts, log) {
   }
   out.rss.end = server.rss();
   return out;
+}
+
+/** Member users m1…mN made by the admin, each logged in: `{ id, username, client }`. */
+async function makeMembers(server, n) {
+  const out = [];
+  for (let i = 1; i <= n; i++) {
+    const username = `bench-m${i}`;
+    const password = `pw-${randomUUID()}`;
+    const user = await server.client.createUser({ username, password, role: 'member' });
+    const { token } = await createGureumClient({ baseUrl: server.url }).login({ username, password });
+    out.push({ id: user.id, username, client: createGureumClient({ baseUrl: server.url, token }) });
+  }
+  return out;
+}
+
+/**
+ * After the admin's listings of N VMs (owned by m1): 4×N more VMs for m2…m5 (made by the admin on their behalf),
+ * then m1 lists its N among 5×N with the same pages. The new VMs join `ids`, so the list phase's deletion takes
+ * them too.
+ */
+async function benchMembers(server, image, opts, log, { members, listPrefix, ids }) {
+  const others = members.slice(1);
+  const total = opts.vms * (others.length + 1);
+  log(`
+members: creating ${opts.vms * others.length} more VMs for ${others.length} other members (${total} in all)…`);
+  const t0 = performance.now();
+  const jobs = others.flatMap((m, k) =>
+    Array.from({ length: opts.vms }, (_, i) => ({
+      ownerId: m.id,
+      name: `${ownName(`${prefix}${server.tag}-o${k}`)}${String(i).padStart(4, '0')}`,
+    })),
+  );
+  await pool(jobs, opts.createConcurrency, async (job) => {
+    checkStop();
+    const { vm } = await createVmWait(server, {
+      name: job.name,
+      vcpus: 1,
+      memoryBytes: GUEST_MEMORY,
+      source: { imageId: image.id },
+      ownerId: job.ownerId,
+    });
+    ids.push(vm.id);
+  });
+  log(`created them in ${fmtS(performance.now() - t0)}`);
+  const member = members[0].client;
+  let last;
+  for (let i = 0; i < opts.listingWarmup; i++) last = await apiFullListing(member);
+  last ??= await apiFullListing(member);
+  checkListing(last.items, opts.vms, listPrefix);
+  if (last.items.some((v) => v.ownerId !== members[0].id)) throw new Error("m1's listing shows others' VMs");
+  const full = [];
+  const perRequest = [];
+  for (let i = 0; i < opts.listings; i++) {
+    checkStop();
+    const r = await apiFullListing(member);
+    full.push(r.ms);
+    perRequest.push(...r.perRequest);
+    last = r;
+  }
+  checkListing(last.items, opts.vms, listPrefix);
+  return { totalVms: total, full: summarize(full), perRequest: summarize(perRequest), samples: full };
+}
+
+function printMembers(r, log) {
+  const m = r.members;
+  if (!m) return;
+  const a = r.listing.api;
+  log(
+    `\n== ${r.backend}: GET /vms by a member owning ${r.vms} of ${m.totalVms} VMs vs the admin listing ${r.vms} of ${r.vms} (ms) ==`,
+  );
+  log(
+    table(STAT_HEADERS, [
+      statRow('admin, full listing', a.full, `${r.vms} VMs in the database`),
+      statRow('member m1, full listing', m.full, `its ${r.vms} of ${m.totalVms}`),
+      statRow('admin, per request', a.perRequest, ''),
+      statRow('member m1, per request', m.perRequest, ''),
+    ]),
+  );
+  log(
+    `ratio: member full p95 / admin full p95 = ${fmtRatio(m.full.p95 / a.full.p95)} (target ≤ ${TARGETS.memberVsAdmin})`,
+  );
 }
 
 function printList(r, log) {
@@ -1202,6 +1294,7 @@ async function run(opts, log) {
       if (benches.includes('list')) {
         const r = await benchList(server, image, opts, log);
         printList(r, log);
+        printMembers(r, log);
         results.list.push(r);
       }
       if (benches.includes('create')) {
@@ -1281,6 +1374,23 @@ function report(opts, data, cleanupReport, log) {
       `≤ ${TARGETS.rssMiB} MiB`,
       target(`list ${r.backend}: server RSS MiB`, rss, `<= ${TARGETS.rssMiB}`, rss <= TARGETS.rssMiB),
     ]);
+    if (r.members) {
+      const m = r.members;
+      const mr = m.full.p95 / L.api.full.p95;
+      rows.push([
+        `members, ${r.backend}: m1 lists its ${r.vms} of ${m.totalVms}, p95`,
+        `${fmtMs(m.full.p95)} ms`,
+        `${fmtMs(L.api.full.p95)} ms`,
+        `${fmtRatio(mr)}×`,
+        `≤ ${TARGETS.memberVsAdmin}×`,
+        target(
+          `members ${r.backend}: member full listing p95 / admin full listing p95`,
+          mr,
+          `<= ${TARGETS.memberVsAdmin}`,
+          mr <= TARGETS.memberVsAdmin,
+        ),
+      ]);
+    }
     rows.push([
       `list ${r.vms}, ${r.backend}: creating them (${r.create.concurrency} at a time)`,
       fmtS(r.create.totalMs),
@@ -1356,7 +1466,7 @@ function report(opts, data, cleanupReport, log) {
     ]);
   }
   log(
-    `\n== summary (floors: python3-libvirt in the same run; list floor = its p50, create floor = its p50, event floor = libvirt's own event p95) ==`,
+    `\n== summary (floors: python3-libvirt in the same run; list floor = its p50, create floor = its p50, event floor = libvirt's own event p95, members floor = the admin's listing p95) ==`,
   );
   log(table(['benchmark', 'measured', 'floor', 'ratio', 'target', 'result'], rows));
   log('');

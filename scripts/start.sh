@@ -16,6 +16,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 npx tsc -b
+# The web app (served at / by the server); without it the server runs API-only.
+npm run --silent build -w @gureum/web
 # glibc keeps each libuv thread's freed 16 MiB scrypt buffers in per-thread arenas; serving big blocks with mmap
 # returns them to the system (RSS with 1,000 VMs: ~200 MiB instead of ~260; see bench/README.md).
 export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072}

@@ -40,6 +40,7 @@ if [ "$QUICK" = 0 ]; then
 fi
 
 gate "typecheck (tsc -b)" npx tsc -b
+gate "web build (vite)" npm run --silent build -w @gureum/web
 gate "lint (eslint)" npx eslint . --max-warnings 0
 gate "format (prettier --check)" npx prettier --check . --log-level warn
 for g in scripts/gates/*.sh; do [ -e "$g" ] && gate "$(basename "$g" .sh)" bash "$g"; done

@@ -7,6 +7,7 @@ import {
   type RouteReply,
   type Task,
 } from '@gureum/contract';
+import { openConsoleTicket, type ConsoleConnection, type OpenConsoleOptions } from './console.js';
 import { ApiError, TaskWaitTimeoutError } from './errors.js';
 import {
   subscribeEvents,
@@ -61,6 +62,14 @@ export interface GureumClient extends GureumMethods {
   waitForTask(taskId: string, options?: WaitForTaskOptions): Promise<Task>;
   /** Subscribes to the events WebSocket; see `EventsOptions`. Subscribe before you act. */
   events(options: EventsOptions): EventSubscription;
+  /**
+   * Gets a console ticket for a running VM (`POST /vms/{id}/console`) and opens its WebSocket: raw RFB (`vnc`) or
+   * serial bytes. For noVNC, take the ticket with `createVmConsole` and give `consoleSocketUrl(...)` to `RFB`.
+   */
+  openConsole(
+    args: { readonly id: string; readonly type: 'vnc' | 'serial' },
+    options?: OpenConsoleOptions,
+  ): Promise<ConsoleConnection>;
 }
 
 /** The longest single `?wait=true` request of `waitForTask`. */
@@ -259,6 +268,13 @@ export function createGureumClient(options: GureumClientOptions): GureumClient {
         { baseUrl: options.baseUrl, token: () => token, WebSocket: options.WebSocket },
         eventOptions,
       );
+    },
+    async openConsole(
+      args: { readonly id: string; readonly type: 'vnc' | 'serial' },
+      consoleOptions: OpenConsoleOptions = {},
+    ): Promise<ConsoleConnection> {
+      const ticket = await typed.createVmConsole(args);
+      return openConsoleTicket(options.baseUrl, ticket, consoleOptions);
     },
     ...methods,
   };

@@ -1,6 +1,6 @@
 /**
  * @gureum/client — the typed client of the Gureum API: one method per route of `@gureum/contract`, problem
- * responses as `ApiError`, task helpers, streamed uploads and the events WebSocket with resume. Runs in browsers
+ * responses as `ApiError`, task helpers, streamed uploads, the events WebSocket with resume and console sockets. Runs in browsers
  * and Node ≥ 20 (pass `ws`'s WebSocket for events on Node 20).
  */
 export {
@@ -9,6 +9,18 @@ export {
   type GureumClientOptions,
   type WaitForTaskOptions,
 } from './client.js';
+export {
+  ConsoleOpenError,
+  consoleSocketUrl,
+  describeConsoleClose,
+  openConsoleSocket,
+  openConsoleTicket,
+  type ConsoleClose,
+  type ConsoleConnection,
+  type ConsoleSocketConstructor,
+  type ConsoleSocketLike,
+  type OpenConsoleOptions,
+} from './console.js';
 export { ApiError, ConnectionError, TaskWaitTimeoutError, isApiError, parseProblem } from './errors.js';
 export {
   eventsUrl,

@@ -125,6 +125,18 @@ export const errorCatalog = {
   USERNAME_TAKEN: e('conflict', 409, 'Username taken', 'Another user already has this username.'),
   USER_LAST_ADMIN: e('conflict', 409, 'Last administrator', 'The last admin cannot be deleted or demoted.'),
   TOKEN_NOT_FOUND: e('not_found', 404, 'Token not found', 'No token of yours has this id.'),
+  USER_OWNS_RESOURCES: e(
+    'conflict',
+    409,
+    'User owns resources',
+    'The user still owns VMs or images (`detail` says how many of each); delete them first.',
+  ),
+  PASSWORD_INCORRECT: e(
+    'forbidden',
+    403,
+    'Current password incorrect',
+    'The current password given with a password change is wrong; nothing was changed (your token still works).',
+  ),
   // VMs
   VM_NOT_FOUND: e('not_found', 404, 'VM not found', 'No VM you may see has this id or name.'),
   VM_NAME_TAKEN: e(

@@ -191,6 +191,13 @@ const EVENTS_DESCRIPTION =
   'when `since` is older than the retained log. Close codes: 4400 bad query, 4401 unauthenticated, 4403, ' +
   '4408 no auth within 10 s, 1001 server going away.';
 
+const CONSOLES_DESCRIPTION =
+  'WebSocket; the ticket in the path is the credential, valid once and for 30 s. Refusals come before the ' +
+  'upgrade as plain HTTP problems. Frames carry the raw console bytes both ways (RFB for vnc, the serial line ' +
+  'for serial). Close codes: 1000 normal, 1001 server going away, 1011 server error, 4000 the VM side closed ' +
+  '(VNC server gone, serial console taken by another session), 4408 idle, 4409 VM stopped, 4503 console ' +
+  'unavailable.';
+
 function webSocketPaths(schemas: SchemaCollector): JsonObject {
   const events = {
     get: {
@@ -213,12 +220,15 @@ function webSocketPaths(schemas: SchemaCollector): JsonObject {
     get: {
       operationId: 'console',
       summary: 'A console session (WebSocket, binary RFB or serial bytes) opened with a single-use ticket',
+      description: CONSOLES_DESCRIPTION,
       tags: ['console'],
       security: [],
       parameters: [{ name: 'ticket', in: 'path', required: true, schema: { type: 'string' } }],
       responses: {
         '101': { description: 'Switching protocols' },
-        '401': { description: '`CONSOLE_TICKET_INVALID`' },
+        '401': { description: '`CONSOLE_TICKET_INVALID`: unknown, malformed, already used or expired' },
+        '404': { description: "`VM_NOT_FOUND`: the ticket's user may no longer see the VM" },
+        '409': { description: '`VM_INVALID_STATE`: the VM is no longer running' },
       },
       'x-websocket': true,
     },

@@ -1,4 +1,5 @@
 import { Kind, Type, type Static } from '@sinclair/typebox';
+import { stringEnum } from './common.js';
 import { errorCodes, type ErrorCode } from './errors.js';
 
 /**
@@ -40,6 +41,26 @@ export const Problem = Type.Object(
     code: ErrorCodeSchema,
     requestId: Type.String(),
     errors: Type.Optional(Type.Array(ProblemFieldError)),
+    // Extension members of QUOTA_EXCEEDED (RFC 9457 §3.2): which limit, its value, the use now, the request.
+    limit: Type.Optional(
+      stringEnum(['maxVms', 'maxVcpus', 'maxMemoryBytes', 'maxDiskBytes'], {
+        description: 'QUOTA_EXCEEDED: the limit of the quota (`Quota` field) the request would exceed.',
+      }),
+    ),
+    max: Type.Optional(Type.Integer({ minimum: 0, description: 'QUOTA_EXCEEDED: the value of that limit.' })),
+    used: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'QUOTA_EXCEEDED: what the owner uses now (VMs, vCPUs or bytes).',
+      }),
+    ),
+    requested: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          'QUOTA_EXCEEDED: what the request adds; it exceeds the limit by `used + requested - max`.',
+      }),
+    ),
   },
   { title: 'Problem' },
 );

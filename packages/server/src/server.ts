@@ -3,18 +3,30 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { pino, type Logger as PinoLogger } from 'pino';
+import type { Logger as PinoLogger } from 'pino';
 import { createDatabase } from './adapters/db/index.js';
 import { LibvirtHypervisor } from './adapters/libvirt/index.js';
 import type { Config } from './config/config.js';
 import { buildApp } from './http/app.js';
-import { systemClock } from './ports/clock.js';
+import { createLogger } from './logging.js';
+import { systemClock, type Clock } from './ports/clock.js';
 import type { Hypervisor } from './ports/hypervisor.js';
 import type { Database } from './ports/repositories.js';
+import { AuditService } from './services/audit.service.js';
 import { AuthService } from './services/auth.service.js';
+import { LoginRateLimiter } from './services/rate-limit.js';
+import { TokenService } from './services/token.service.js';
+import { UserService } from './services/user.service.js';
+import { ConsoleService, type ConsoleLimits } from './services/console.service.js';
 import { EventBus } from './services/event-bus.js';
 import { ImageService } from './services/image.service.js';
+import { InstallTracker } from './services/install-tracker.js';
+import { InstallService } from './services/install.service.js';
+import { vmCompleteInstallationTask } from './services/install.tasks.js';
 import { LiveStateService } from './services/live-state.js';
+import { MediaService } from './services/media.service.js';
+import { MetricsService } from './services/metrics.js';
+import { QuotaService } from './services/quota.service.js';
 import { sweepAbandonedVms } from './services/sweep.js';
 import { VmService } from './services/vm.service.js';
 import { vmActionTask, vmCreateTask, vmDeleteTask, type VmAction } from './services/vm.tasks.js';
@@ -26,6 +38,8 @@ export interface RunningServer {
   app: FastifyInstance;
   url: string;
   logger: PinoLogger;
+  /** The audit log (tests `flush()` it before reading rows). */
+  audit: AuditService;
   /** Graceful stop: refuse new work, let task steps reach a journaled point, close sockets and connections. */
   close(): Promise<void>;
 }
@@ -35,20 +49,15 @@ export interface ServerOverrides {
   hypervisor?: Hypervisor;
   database?: Database;
   logger?: PinoLogger;
+  /** A clock tests can move (console ticket expiry, token expiry); the system clock by default. */
+  clock?: Clock;
+  /** Console session limits (idle, ping) shortened for tests. */
+  consoleLimits?: Partial<ConsoleLimits>;
 }
 
 /** Wires the ports, services and HTTP edge together and listens. `main.ts` calls it; so do end-to-end tests. */
 export async function startServer(config: Config, overrides: ServerOverrides = {}): Promise<RunningServer> {
-  const logger =
-    overrides.logger ??
-    pino({
-      level: config.logLevel,
-      base: { service: 'gureum' },
-      redact: {
-        paths: ['req.headers.authorization', '*.password', '*.token', 'body.password'],
-        censor: '[redacted]',
-      },
-    });
+  const logger = overrides.logger ?? createLogger(config.logLevel);
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const db =
     overrides.database ??
@@ -69,10 +78,12 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       serialLogDir: join(config.storageDir, 'serial'),
       managedPools: [IMAGES_POOL, VMS_POOL],
     }));
-  const clock = systemClock;
+  const clock = overrides.clock ?? systemClock;
   const bus = new EventBus(db.events, clock, (err) => logger.error({ err }, 'event listener failed'));
   const live = new LiveStateService({ hypervisor, vms: db.vms, events: bus, clock, logger });
   const faults = FaultInjector.fromSpec(config.faults);
+  const audit = new AuditService({ repos: db, clock, logger });
+  const metrics = new MetricsService({ db, hypervisor, live });
   const engine = new TaskEngine({
     store: db.tasks,
     leases: db.leases,
@@ -81,6 +92,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     clock,
     instanceId,
     ...(faults ? { faults } : {}),
+    onFinished: (finish) => audit.recordTask(finish),
   });
   const taskDeps = {
     repos: db,
@@ -103,8 +115,22 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   ] satisfies VmAction[]) {
     engine.register(vmActionTask(taskDeps, action));
   }
+  engine.register(vmCompleteInstallationTask(taskDeps));
+  const installTracker = new InstallTracker({
+    repos: db,
+    hypervisor,
+    events: bus,
+    clock,
+    tasks: engine,
+    logger,
+  });
 
-  const auth = new AuthService({ repos: db, clock, logger });
+  const auth = new AuthService({
+    repos: db,
+    clock,
+    logger,
+    limiter: new LoginRateLimiter(config.loginRateLimit, clock),
+  });
   await auth.bootstrapAdmin({
     password: config.adminPassword ?? undefined,
     writePasswordFile: async (password) => {
@@ -129,6 +155,16 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   await engine.recover();
   await sweepAbandonedVms({ repos: db, hypervisor, logger });
   await live.start();
+  await installTracker.start();
+  const vms = new VmService({
+    repos: db,
+    hypervisor,
+    live,
+    tasks: engine,
+    clock,
+    events: bus,
+    imagesPool: IMAGES_POOL,
+  });
 
   let shuttingDown = false;
   const app = await buildApp(
@@ -138,15 +174,20 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       db,
       hypervisor,
       auth,
-      vms: new VmService({
+      users: new UserService({ repos: db, clock }),
+      tokens: new TokenService({ repos: db, clock }),
+      vms,
+      media: new MediaService({
         repos: db,
         hypervisor,
-        live,
-        tasks: engine,
-        clock,
         events: bus,
+        clock,
+        logger,
+        vms,
         imagesPool: IMAGES_POOL,
+        instanceId,
       }),
+      install: new InstallService({ vms, tasks: engine }),
       images: new ImageService({
         repos: db,
         hypervisor,
@@ -159,9 +200,20 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       tasks: engine,
       live,
       events: bus,
+      consoles: new ConsoleService({
+        repos: db,
+        hypervisor,
+        live,
+        clock,
+        audit,
+        ...(overrides.consoleLimits ? { limits: overrides.consoleLimits } : {}),
+      }),
+      audit,
+      metrics,
+      quotas: new QuotaService({ repos: db, clock }),
       isShuttingDown: () => shuttingDown,
     },
-    { logger },
+    { logger, webDir: config.webDir },
   );
   const trimTimer = setInterval(() => {
     db.events
@@ -175,18 +227,28 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   const port = typeof address === 'object' && address ? address.port : config.listenPort;
   const url = `http://${config.listenHost.includes(':') ? `[${config.listenHost}]` : config.listenHost}:${port}`;
   logger.info({ url, database: db.dialect, libvirt: hypervisor.status }, 'gureum is listening');
+  if (config.webDir) logger.info({ webDir: config.webDir }, 'serving the web app at /');
+  else
+    logger.info(
+      'the web app is not built (packages/web/dist): serving the API only; build it with `npm run build -w @gureum/web`',
+    );
 
   return {
     app,
     url,
     logger,
+    audit,
     async close() {
       shuttingDown = true;
       clearInterval(trimTimer);
       for (const client of app.websocketServer.clients) client.close(1001, 'server shutting down');
+      // No new completion tasks while the running ones drain (the next start's sweep finds what was missed).
+      installTracker.stop();
       const drained = await engine.drain(7_000);
       logger.info(drained, 'tasks drained');
       await app.close();
+      await audit.flush();
+      metrics.stop();
       live.stop();
       if (!overrides.hypervisor && hypervisor instanceof LibvirtHypervisor) await hypervisor.close();
       if (!overrides.database) await db.close();

@@ -214,7 +214,8 @@ describe('gureum (the executable)', () => {
         })();
       },
     });
-    expect(r.stderr).toBe('');
+    // stderr: only the note that the stream is live (stdout stays pure JSON lines).
+    expect(r.stderr).toMatch(/^Following events on http:\/\/127\.0\.0\.1:\d+ \(Ctrl-C to stop\)\.\n$/);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ id: 1, type: 'vm.deleted' });
   });

@@ -77,6 +77,36 @@ export async function logout(ctx: Context): Promise<CommandResult> {
   return undefined;
 }
 
+/** The current and the new password: prompted for on a terminal, or two lines on stdin (`--password-stdin`). */
+async function readPasswordChange(
+  io: Io,
+  input: Input,
+): Promise<{ currentPassword: string; newPassword: string }> {
+  if (input.has('password-stdin')) {
+    const lines = (await readAllStdin(io.stdin)).split(/\r?\n/);
+    const [currentPassword, newPassword] = lines;
+    if (lines.length !== 2 || !currentPassword || !newPassword)
+      input.usageError('--password-stdin: give two lines, the current password and then the new one');
+    return { currentPassword, newPassword };
+  }
+  if (io.stdin.isTTY !== true)
+    input.usageError('no terminal to ask for the passwords on; pipe them in with --password-stdin');
+  const currentPassword = await promptLine(io, 'Current password: ', true);
+  const newPassword = await promptLine(io, 'New password: ', true);
+  if ((await promptLine(io, 'Again: ', true)) !== newPassword)
+    throw new UsageError('the two passwords differ', undefined, 'PASSWORD_MISMATCH');
+  return { currentPassword, newPassword };
+}
+
+/** `gureum password`: changes the caller's own password; the server ends the caller's other sessions. */
+export async function changePassword(ctx: Context, input: Input): Promise<CommandResult> {
+  const change = await readPasswordChange(ctx.io, input);
+  await ctx.client().changeMyPassword(change, { signal: ctx.signal });
+  if (!ctx.json)
+    ctx.print('Password changed. Your other sessions have ended; this login and your API tokens still work.');
+  return undefined;
+}
+
 export async function whoami(ctx: Context): Promise<CommandResult> {
   const me = await ctx.client().getMe({}, { signal: ctx.signal });
   if (ctx.json) ctx.printJson(me);

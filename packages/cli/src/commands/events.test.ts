@@ -43,6 +43,7 @@ describe('events', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as EventEnvelope);
     expect(lines.map((e) => e.id)).toEqual([2, 3]);
+    expect(r.stderr).toMatch(/^Following events on http:\/\/\S+ \(Ctrl-C to stop\)\.\n$/); // once the stream is live
     expect(t.api.eventConnections[0]?.searchParams.get('topics')).toBe('vm,task');
   });
 

@@ -75,6 +75,7 @@ export async function followEvents(ctx: Context, input: Input): Promise<CommandR
     }
   };
   let reconnecting = false;
+  let opened = false;
   return new Promise<CommandResult>((resolve, reject) => {
     const subscription = client.events({
       ...(since !== undefined ? { since } : {}),
@@ -87,6 +88,10 @@ export async function followEvents(ctx: Context, input: Input): Promise<CommandR
           ctx.note(
             `Disconnected; reconnecting in ${formatDuration(info.delayMs ?? 0)} (attempt ${info.attempt})…`,
           );
+        } else if (state === 'open' && !opened) {
+          // On stderr, so that a user (or a script) knows the stream is live before it triggers anything.
+          opened = true;
+          ctx.note(`Following events on ${ctx.target.url} (Ctrl-C to stop).`);
         } else if (state === 'open' && reconnecting) {
           reconnecting = false;
           const last = subscription.lastEventId;

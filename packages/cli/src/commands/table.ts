@@ -4,7 +4,8 @@ import type { FlagSpec } from '../lib/args.js';
 import type { CommandSpec, NounSpec } from '../lib/command.js';
 import { bashCompletion } from '../lib/completion.js';
 import { listAudit } from './audit.js';
-import { login, logout, whoami } from './auth.js';
+import { changePassword, login, logout, whoami } from './auth.js';
+import { openSerialConsole } from './console.js';
 import { doctor } from './doctor.js';
 import { EVENT_TOPICS, followEvents } from './events.js';
 import {
@@ -16,6 +17,7 @@ import {
   showImage,
   uploadImage,
 } from './image.js';
+import { BOOT_ORDERS, bootOrder, installComplete, installStatus, media, MEDIA_ACTIONS } from './install.js';
 import { setQuota, showQuota, showUsage } from './quota.js';
 import { cancelTask, listTasks, showTask, TASK_KINDS, TASK_STATUSES, waitTask } from './task.js';
 import { createToken, listTokens, revokeToken } from './token.js';
@@ -117,6 +119,19 @@ export const COMMANDS: readonly CommandSpec[] = [
   { path: ['logout'], summary: 'Revoke the session and forget the stored login', run: logout },
   { path: ['whoami'], summary: 'Show who the token belongs to', run: whoami },
   {
+    path: ['password'],
+    summary: 'Change your password (your other sessions end)',
+    description:
+      'Asks for the current password and the new one (twice) without echo on a terminal. With --password-stdin, ' +
+      'stdin holds two lines: the current password, then the new one. Your other login sessions end; this one ' +
+      'and your API tokens keep working.',
+    flags: [
+      { ...passwordStdin, summary: 'Read two lines from stdin: the current password, then the new one' },
+    ],
+    examples: ['gureum password', 'printf \'%s\\n%s\\n\' "$OLD" "$NEW" | gureum password --password-stdin'],
+    run: changePassword,
+  },
+  {
     path: ['vm', 'list'],
     summary: 'List VMs (all pages)',
     flags: [
@@ -141,8 +156,16 @@ export const COMMANDS: readonly CommandSpec[] = [
       {
         name: 'image',
         value: 'ID|NAME',
-        required: true,
-        summary: 'A ready disk image, or an ISO to install from',
+        summary: 'A ready disk image, or an ISO to install from (this or --iso)',
+      },
+      {
+        name: 'iso',
+        value: 'ID|NAME',
+        summary: 'An ISO to install from onto a blank disk of --disk size (this or --image)',
+      },
+      {
+        name: 'keep-iso',
+        summary: 'Keep the ISO inserted once the installation completes (default: eject it)',
       },
       { name: 'vcpus', value: 'N', summary: 'Virtual CPUs (default 1)' },
       { name: 'memory', value: 'SIZE', summary: 'Memory, like 512M or 2G (default 1G)' },
@@ -156,13 +179,32 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'description', value: 'TEXT', summary: 'A description' },
       { name: 'tag', value: 'TAG', repeat: true, summary: 'A tag (repeatable)' },
       { name: 'start', summary: 'Start the VM once created' },
+      {
+        name: 'owner',
+        value: 'USER',
+        summary: "Create it for this user, by id or username (admins); it counts against the user's quota",
+      },
       noWait,
     ],
-    examples: ['gureum vm create web-1 --image debian-12 --vcpus 2 --memory 2G --start --tag prod'],
+    examples: [
+      'gureum vm create web-1 --image debian-12 --vcpus 2 --memory 2G --start --tag prod',
+      'gureum vm create ci-1 --image debian-12 --owner alice',
+      'gureum vm create srv-1 --iso debian-12-netinst --disk 20G --memory 2G --start',
+    ],
     run: createVm,
   },
   { path: ['vm', 'show'], summary: 'Show a VM', args: [ID_OR_NAME], run: showVm },
   ...vmActions,
+  {
+    path: ['vm', 'console'],
+    summary: "Attach this terminal to a running VM's serial console (Ctrl-] quits)",
+    description:
+      'Raw mode: every key, Ctrl-C included, goes to the guest. With piped input the session ends once the ' +
+      'input ended and the guest has been quiet for a second.',
+    args: [ID_OR_NAME],
+    examples: ['gureum vm console web-1', "echo 'uname -a' | gureum vm console web-1"],
+    run: openSerialConsole,
+  },
   {
     path: ['vm', 'update'],
     summary: 'Change the description, tags, vCPUs or memory of a VM',
@@ -191,6 +233,45 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: [dryRun, { name: 'yes', short: 'y', summary: 'Do not ask for confirmation' }, noWait],
     examples: ['gureum vm delete web-1 --dry-run', 'gureum vm delete web-1 --yes'],
     run: deleteVm,
+  },
+  {
+    path: ['vm', 'boot-order'],
+    summary: 'Show or set the boot order of a VM',
+    description:
+      'cdrom_hd: the cdrom, then the disk (installing); hd: the disk only; cdrom: the cdrom only; hd_cdrom: the ' +
+      'disk, then the cdrom. A running VM uses a new order from its next boot.',
+    args: [
+      ID_OR_NAME,
+      { name: 'ORDER', optional: true, choices: BOOT_ORDERS, summary: 'The new boot order' },
+    ],
+    examples: ['gureum vm boot-order web-1', 'gureum vm boot-order web-1 hd'],
+    run: bootOrder,
+  },
+  {
+    path: ['vm', 'media'],
+    summary: "Insert an ISO into a VM's cdrom, or eject it (running or not)",
+    args: [{ name: 'ACTION', choices: MEDIA_ACTIONS, summary: 'insert or eject' }, ID_OR_NAME],
+    flags: [{ name: 'image', value: 'ID|NAME', summary: 'The ISO image to insert' }],
+    examples: ['gureum vm media insert web-1 --image debian-12-netinst', 'gureum vm media eject web-1'],
+    run: media,
+  },
+  {
+    path: ['vm', 'install-status'],
+    summary: 'Show the installation phase of a VM installed from an ISO',
+    args: [ID_OR_NAME],
+    examples: ['gureum vm install-status web-1'],
+    run: installStatus,
+  },
+  {
+    path: ['vm', 'install-complete'],
+    summary: 'Mark an installation done (ISO ejected, boots from disk), or failed',
+    description:
+      'The server does this by itself when the guest reboots or powers off after writing its disk. With ' +
+      '--failed nothing else changes; starting the VM again with an ISO inserted retries the installation.',
+    args: [ID_OR_NAME],
+    flags: [{ name: 'failed', summary: 'Mark the installation failed instead' }, noWait],
+    examples: ['gureum vm install-complete web-1', 'gureum vm install-complete web-1 --failed'],
+    run: installComplete,
   },
   {
     path: ['image', 'upload'],

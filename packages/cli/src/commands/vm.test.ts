@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { InStream } from '../lib/io.js';
 import { problem } from '../test/fake-api.js';
 import { useFakeGureum } from '../test/setup.js';
-import { image, paging } from '../test/world.js';
+import { image, paging, T0 } from '../test/world.js';
 
 const t = useFakeGureum();
 const GiB = 2 ** 30;
@@ -127,6 +127,32 @@ describe('vm create', () => {
     });
   });
 
+  it('creates for another user with --owner (id or username), which the body names by id', async () => {
+    const img = image({ name: 'debian-12' });
+    t.world.images.set(img.id, img);
+    const alice = { id: 'usr_alice', username: 'alice', role: 'member' as const, createdAt: T0 };
+    t.world.users.set(alice.id, alice);
+    expect((await t.run(['vm', 'create', 'for-alice', '--image', img.id, '--owner', 'alice'])).code).toBe(0);
+    expect((await t.run(['vm', 'create', 'by-id', '--image', img.id, '--owner', alice.id])).code).toBe(0);
+    expect(t.api.calls('createVm').map((c) => c.json)).toEqual([
+      expect.objectContaining({ name: 'for-alice', ownerId: alice.id }),
+      expect.objectContaining({ name: 'by-id', ownerId: alice.id }),
+    ]);
+    expect(t.world.vms.size).toBe(2);
+    expect([...t.world.vms.values()].every((v) => v.ownerId === alice.id)).toBe(true);
+  });
+
+  it('names an owner that does not exist and creates nothing', async () => {
+    const img = image({ name: 'debian-12' });
+    t.world.images.set(img.id, img);
+    const r = await t.run(['vm', 'create', 'web-1', '--image', img.id, '--owner', 'nobody']);
+    expect(r).toMatchObject({
+      code: 1,
+      stderr: 'error: User not found — no user has the id or username "nobody" [USER_NOT_FOUND]\n',
+    });
+    expect(t.api.calls('createVm')).toHaveLength(0);
+  });
+
   it('returns at once with --no-wait', async () => {
     t.world.images.set('img_x', image({ id: 'img_x' }));
     const r = await t.run(['vm', 'create', 'web-1', '--image', 'img_x', '--no-wait']);
@@ -155,10 +181,21 @@ describe('vm create', () => {
       const r = await t.run(argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.stderr).toMatch(
-        /^error: Invalid usage — .* \[USAGE\]\n\nUsage: gureum vm create NAME --image ID\|NAME \[flags\]/,
+        /^error: Invalid usage — .* \[USAGE\]\n\nUsage: gureum vm create NAME \[flags\]/,
       );
     }
     expect(t.api.requests).toHaveLength(0);
+  });
+
+  it('sends an image id it cannot see to the server, which judges (a viewer: FORBIDDEN)', async () => {
+    const hidden = '0b8a3c52-58a4-4c8e-9f43-2f4a3b1f9e10';
+    t.api.on('createVm', () => problem('FORBIDDEN', 'Viewers cannot change anything.'));
+    const r = await t.run(['vm', 'create', 'web-1', '--image', hidden]);
+    expect(r).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^error: .+ — Viewers cannot change anything\. \[FORBIDDEN\]\n/),
+    });
+    expect(t.api.calls('createVm')[0]?.json).toMatchObject({ source: { imageId: hidden } });
   });
 
   it('names an image that does not exist', async () => {

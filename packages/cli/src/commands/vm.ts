@@ -1,5 +1,13 @@
 import type { GureumClient, TaskPending } from '@gureum/client';
-import { GiB, VmState, type DeletePlan, type Vm, type VmCreate } from '@gureum/contract';
+import {
+  GiB,
+  UUID_PATTERN,
+  VmState,
+  type DeletePlan,
+  type Image,
+  type Vm,
+  type VmCreate,
+} from '@gureum/contract';
 import type { Input } from '../lib/args.js';
 import type { CommandResult } from '../lib/command.js';
 import type { Context } from '../lib/context.js';
@@ -7,7 +15,7 @@ import { CliError, ExitCode } from '../lib/errors.js';
 import { ensureSucceeded, followTask, taskStartedNote } from '../lib/follow.js';
 import { colorState, defined, orDash, quote } from '../lib/format.js';
 import { confirm } from '../lib/io.js';
-import { allPages, findImage } from '../lib/lookup.js';
+import { allPages, findImage, findUser } from '../lib/lookup.js';
 import { renderFields, renderTable, type Column } from '../lib/table.js';
 import { formatAge, formatSize } from '../lib/units.js';
 
@@ -17,6 +25,7 @@ export const VM_STATES = VmState.enum;
 const DEFAULT_VCPUS = 1;
 const DEFAULT_MEMORY = GiB;
 const DEFAULT_DISK = 10 * GiB;
+const UUID = new RegExp(UUID_PATTERN);
 
 function firstIp(vm: Vm): string {
   return vm.nics.flatMap((n) => n.ips.map((ip) => ip.address))[0] ?? '-';
@@ -151,9 +160,28 @@ export async function createVm(ctx: Context, input: Input): Promise<CommandResul
       networks: networks.length > 0 ? [...networks] : undefined,
       firmware: input.choice('firmware', ['bios', 'uefi']),
       start: input.has('start') ? true : undefined,
+      keepMediaAfterInstall: input.has('keep-iso') ? true : undefined,
     }),
   };
-  const image = await findImage(client, input.string('image') ?? '', ctx.signal);
+  const ownerRef = input.string('owner');
+  const imageRef = input.string('image');
+  const isoRef = input.string('iso');
+  if ((imageRef === undefined) === (isoRef === undefined))
+    input.usageError('give --image or --iso (one of them)');
+  const imageRefGiven = imageRef ?? isoRef ?? '';
+  const image: Pick<Image, 'id' | 'kind'> = await findImage(client, imageRefGiven, ctx.signal).catch(
+    (err: unknown) => {
+      // An image id the caller cannot see goes to the server as given: the server is the judge, and its answer
+      // says why (a viewer may create nothing: FORBIDDEN; a member gets IMAGE_NOT_FOUND).
+      if (err instanceof CliError && err.code === 'IMAGE_NOT_FOUND' && UUID.test(imageRefGiven))
+        return { id: imageRefGiven, kind: isoRef === undefined ? 'disk' : 'iso' };
+      throw err;
+    },
+  );
+  if (isoRef !== undefined && image.kind !== 'iso')
+    input.usageError(`--iso ${isoRef} is a disk image; use --image for disk images`);
+  if (image.kind === 'disk' && settings.keepMediaAfterInstall)
+    input.usageError('--keep-iso is for installing from an ISO');
   if (image.kind === 'disk' && disk !== undefined)
     input.usageError(
       '--disk is for installing from an ISO; a VM made from a disk image gets its disk from the image',
@@ -162,7 +190,9 @@ export async function createVm(ctx: Context, input: Input): Promise<CommandResul
     image.kind === 'iso'
       ? { blank: { sizeBytes: disk ?? DEFAULT_DISK }, isoImageId: image.id }
       : { imageId: image.id };
-  const body: VmCreate = { name, ...settings, source };
+  // Admins create for another user by id or username (listing users is admin-only, as acting for one is).
+  const ownerId = ownerRef === undefined ? undefined : (await findUser(client, ownerRef)).id;
+  const body: VmCreate = { name, ...settings, source, ...defined({ ownerId }) };
   const accepted = await client.createVm(body, { signal: ctx.signal });
   if (input.has('no-wait')) {
     printPending(ctx, accepted);

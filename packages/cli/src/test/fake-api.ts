@@ -91,11 +91,24 @@ export class FakeApi {
   private readonly http: Server;
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sockets = new Set<WebSocket>();
+  private readonly consoleSockets = new Set<WebSocket>();
+  /** Serves console WebSockets (`/api/v1/consoles/<ticket>`) when a test sets it; otherwise they are refused. */
+  consoleHandler: ((ws: WebSocket, ticket: string) => void) | undefined;
 
   constructor() {
     this.http = createServer((req, res) => void this.handle(req, res));
     this.http.on('upgrade', (req, socket, head) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      const consoles = `${BASE_PATH}/consoles/`;
+      const onConsole = this.consoleHandler;
+      if (url.pathname.startsWith(consoles) && onConsole) {
+        this.wss.handleUpgrade(req, socket, head, (ws) => {
+          this.consoleSockets.add(ws);
+          ws.on('close', () => this.consoleSockets.delete(ws));
+          onConsole(ws, url.pathname.slice(consoles.length));
+        });
+        return;
+      }
       if (url.pathname !== `${BASE_PATH}${EVENTS_PATH}`) {
         socket.destroy();
         return;
@@ -114,7 +127,7 @@ export class FakeApi {
   }
 
   async close(): Promise<void> {
-    for (const ws of this.sockets) ws.terminate();
+    for (const ws of [...this.sockets, ...this.consoleSockets]) ws.terminate();
     this.wss.close();
     this.http.closeAllConnections();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));

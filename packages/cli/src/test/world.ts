@@ -164,6 +164,12 @@ export class World {
       return json(204);
     });
     api.on('getMe', () => json(200, ADMIN));
+    api.on('changeMyPassword', (req) => {
+      const body = req.json as { currentPassword?: string };
+      if (body.currentPassword !== 'correct horse')
+        return problem('PASSWORD_INCORRECT', 'the current password is wrong; the password was not changed');
+      return json(204);
+    });
     api.on('getMyUsage', () =>
       json(200, {
         vms: this.vms.size,
@@ -268,6 +274,7 @@ export class World {
         memoryBytes: body.memoryBytes,
         tags: body.tags ?? [],
         description: body.description ?? '',
+        ...(body.ownerId === undefined ? {} : { ownerId: body.ownerId }),
       });
       const t = this.runTask('vm.create', { kind: 'vm', id: v.id }, () => {
         const created = { ...v, state: body.start ? ('running' as const) : ('stopped' as const) };

@@ -5,6 +5,7 @@ import {
   LoginRequest,
   LoginResponse,
   Me,
+  PasswordChange,
   Quota,
   TokenCreate,
   TokenCreated,
@@ -32,6 +33,9 @@ export const systemRoutes = {
     method: 'POST',
     url: '/auth/login',
     summary: 'Log in with username and password; returns a session token',
+    description:
+      'Failed logins are limited per username and per source address; over the limit the answer is 429 ' +
+      '`RATE_LIMITED` with `Retry-After` (seconds), even for the right password, until the window has passed.',
     tags: ['auth'],
     auth: 'none',
     body: LoginRequest,
@@ -61,6 +65,19 @@ export const systemRoutes = {
     tags: ['quotas'],
     auth: 'user',
     response: { 200: Usage },
+  }),
+  changeMyPassword: defineRoute({
+    method: 'POST',
+    url: '/me/password',
+    summary: "Change the caller's password; the caller's other sessions end",
+    description:
+      'Needs the current password. Every other session token of the caller is revoked; the token of this request ' +
+      'and named API tokens keep working. Wrong current passwords count toward the login rate limit.',
+    tags: ['auth'],
+    auth: 'user',
+    body: PasswordChange,
+    response: { 204: NoContent },
+    errors: ['PASSWORD_INCORRECT'],
   }),
   listUsers: defineRoute({
     method: 'GET',
@@ -117,7 +134,7 @@ export const systemRoutes = {
     adminOnly: true,
     params: IdParams,
     response: { 204: NoContent },
-    errors: ['USER_NOT_FOUND', 'USER_LAST_ADMIN'],
+    errors: ['USER_NOT_FOUND', 'USER_LAST_ADMIN', 'USER_OWNS_RESOURCES'],
   }),
   getUserQuota: defineRoute({
     method: 'GET',
@@ -154,6 +171,8 @@ export const systemRoutes = {
     method: 'POST',
     url: '/tokens',
     summary: 'Create a named API token; the secret is shown once',
+    description:
+      '`expiresAt`, when given, must be in the future. The secret is stored hashed and never shown again.',
     tags: ['tokens'],
     auth: 'user',
     body: TokenCreate,

@@ -77,6 +77,8 @@ export const vmRoutes = {
       'IMAGE_KIND_MISMATCH',
       'NETWORK_NOT_FOUND',
       'QUOTA_EXCEEDED',
+      'FORBIDDEN',
+      'USER_NOT_FOUND',
       'LIBVIRT_UNAVAILABLE',
     ],
   }),
@@ -151,7 +153,7 @@ export const vmRoutes = {
     params: VmIdParams,
     body: VmBootOrderUpdate,
     response: { 200: VmBootOrder },
-    errors: ['VM_NOT_FOUND', 'VM_BUSY', 'LIBVIRT_UNAVAILABLE'],
+    errors: ['VM_NOT_FOUND', 'VM_INVALID_STATE', 'VM_BUSY', 'LIBVIRT_UNAVAILABLE'],
   }),
   insertVmMedia: defineRoute({
     method: 'PUT',
@@ -167,6 +169,7 @@ export const vmRoutes = {
       'IMAGE_NOT_FOUND',
       'IMAGE_NOT_READY',
       'IMAGE_KIND_MISMATCH',
+      'VM_INVALID_STATE',
       'VM_BUSY',
       'LIBVIRT_UNAVAILABLE',
     ],
@@ -179,7 +182,7 @@ export const vmRoutes = {
     auth: 'user',
     params: VmIdParams,
     response: { 204: NoContent },
-    errors: ['VM_NOT_FOUND', 'VM_BUSY', 'LIBVIRT_UNAVAILABLE'],
+    errors: ['VM_NOT_FOUND', 'VM_INVALID_STATE', 'VM_BUSY', 'LIBVIRT_UNAVAILABLE'],
   }),
   getVmInstallation: defineRoute({
     method: 'GET',
@@ -194,12 +197,18 @@ export const vmRoutes = {
   completeVmInstallation: defineRoute({
     method: 'POST',
     url: '/vms/:id/actions/complete-installation',
-    summary: 'Mark the installation done (eject ISO, boot from disk) or failed',
+    summary: 'Mark the installation done (eject ISO, boot from disk) or failed (task)',
+    description:
+      'The same task the server runs by itself when the guest reboots or powers off after writing its disk. ' +
+      '`failed` changes nothing else; starting the VM again with an ISO inserted retries the installation.',
     tags: ['installation'],
     auth: 'user',
     params: VmIdParams,
+    querystring: WaitQuery,
     body: VmCompleteInstallationOptions,
-    response: { 200: VmInstallation },
+    response: { 202: TaskAccepted, 200: VmInstallation },
+    task: true,
+    wait: true,
     errors: ['VM_NOT_FOUND', 'VM_INVALID_STATE', 'VM_BUSY', 'LIBVIRT_UNAVAILABLE'],
   }),
   attachVmNic: defineRoute({
@@ -227,11 +236,14 @@ export const vmRoutes = {
     method: 'POST',
     url: '/vms/:id/console',
     summary: 'Get a single-use console ticket (VNC or serial), valid 30 s',
+    description:
+      'The VM must be running or paused. Open a WebSocket to `url` within 30 s (see the console WebSocket). ' +
+      'Viewers get 403: a console always takes input (keyboard, mouse, typed lines), so there is no read-only one.',
     tags: ['console'],
     auth: 'user',
     params: VmIdParams,
     body: ConsoleCreate,
     response: { 201: ConsoleTicket },
-    errors: ['VM_NOT_FOUND', 'VM_INVALID_STATE', 'LIBVIRT_UNAVAILABLE'],
+    errors: ['VM_NOT_FOUND', 'VM_INVALID_STATE', 'FORBIDDEN', 'LIBVIRT_UNAVAILABLE'],
   }),
 } as const;

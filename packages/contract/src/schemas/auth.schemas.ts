@@ -71,6 +71,16 @@ export const UserUpdate = Type.Object(
 );
 export type UserUpdate = Static<typeof UserUpdate>;
 
+/**
+ * `POST /me/password` body: the caller's current password and the new one. `currentPassword` is not
+ * length-checked beyond login's bounds, so a wrong one is always `PASSWORD_INCORRECT`, never a schema error.
+ */
+export const PasswordChange = Type.Object(
+  { currentPassword: Type.String({ minLength: 1, maxLength: 1024 }), newPassword: Password },
+  { additionalProperties: false, title: 'PasswordChange' },
+);
+export type PasswordChange = Static<typeof PasswordChange>;
+
 /** `GET /users` query. */
 export const UserListQuery = Type.Object(
   { ...pageQuery, role: Type.Optional(Role) },
@@ -110,7 +120,9 @@ export type TokenCreated = Static<typeof TokenCreated>;
 export const TokenList = Type.Object({ items: Type.Array(Token) }, { title: 'TokenList' });
 export type TokenList = Static<typeof TokenList>;
 
-const limit = (description: string) => nullable(Type.Integer({ minimum: 0, description }));
+// Bounded so every limit is exact as a JS number and fits a 64-bit column.
+const limit = (description: string) =>
+  nullable(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description }));
 
 /** A user's quota (`GET/PUT /users/{id}/quota`); `null` means unlimited. */
 export const Quota = Type.Object(
@@ -124,7 +136,11 @@ export const Quota = Type.Object(
 );
 export type Quota = Static<typeof Quota>;
 
-/** `GET /me/usage`: what the caller uses now, and its quota. */
+/**
+ * `GET /me/usage`: what the caller uses now, and its quota. Every VM the caller owns counts (being created, ready or
+ * being deleted); `diskBytes` is the capacity of its system and data volumes, plus the system disk of each VM whose
+ * create has been accepted but has not made that disk yet. Image files do not count.
+ */
 export const Usage = Type.Object(
   {
     vms: Type.Integer({ minimum: 0 }),

@@ -40,6 +40,37 @@ export const EVENTS_PATH = '/events';
 /** The URL template (under `/api/v1`) of console WebSockets; `POST /vms/{id}/console` hands out the ticket. */
 export const CONSOLES_PATH = '/consoles/:ticket';
 
+/*
+ * The console WebSocket — GET /api/v1/consoles/<ticket> (the `url` of POST /vms/{id}/console)
+ *
+ * The ticket is the credential: no token and no auth message. It is redeemed by the upgrade request itself, once.
+ * A ticket that is unknown, malformed, already used or older than 30 s is refused BEFORE the upgrade with a plain
+ * HTTP 401 problem (`CONSOLE_TICKET_INVALID`); so is a ticket whose VM stopped (409 `VM_INVALID_STATE`) or is no
+ * longer visible to the ticket's user (404 `VM_NOT_FOUND`). Browsers only see a failed WebSocket (close 1006).
+ * After the upgrade the frames are the console's raw bytes, both ways: RFB for `vnc`, the serial line for
+ * `serial`. Clients send binary frames (text frames are taken as their UTF-8 bytes). The server closes with one
+ * of ConsoleCloseCode and a short reason.
+ */
+
+/** WebSocket close codes of console sessions. */
+export const ConsoleCloseCode = {
+  /** The client ended the session, or the server did for a normal reason. */
+  Normal: 1000,
+  /** Server shutdown or restart: request a new ticket after it is back. */
+  GoingAway: 1001,
+  /** The server failed; the reason says no more (the log has the request id). */
+  InternalError: 1011,
+  /** The VM's side of the console closed: its VNC server went away, or another session took the serial console. */
+  ConsoleClosed: 4000,
+  /** Nothing went either way for the idle limit, or the client stopped answering pings. */
+  IdleTimeout: 4408,
+  /** The VM stopped (or crashed): open a new console after starting it. */
+  VmStopped: 4409,
+  /** The console could not be opened (libvirt unreachable, no VNC display); the reason says why. */
+  Unavailable: 4503,
+} as const;
+export type ConsoleCloseCode = (typeof ConsoleCloseCode)[keyof typeof ConsoleCloseCode];
+
 /** WebSocket close codes used by the events endpoint. */
 export const EventsCloseCode = {
   /** Server shutdown or restart: reconnect. */

@@ -10,8 +10,24 @@ export const AuditEvent = Type.Object(
     action: Type.String({ description: "What was done, e.g. 'vm.create', 'console.open', 'auth.login'." }),
     resource: nullable(ResourceRef),
     outcome: stringEnum(['succeeded', 'failed']),
+    /** Whose resource it is: owners see what others did to their resources. */
+    ownerId: Type.Optional(Id),
+    status: Type.Optional(
+      Type.Integer({
+        minimum: 100,
+        maximum: 599,
+        description: 'HTTP status of the request; absent for task outcomes.',
+      }),
+    ),
     requestId: Type.Optional(Type.String()),
-    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    sourceAddress: Type.Optional(
+      Type.String({ maxLength: 64, description: "The client's address; absent for task outcomes." }),
+    ),
+    details: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'Whitelisted, non-secret facts: a name, a username, a task id and its error code.',
+      }),
+    ),
   },
   { title: 'AuditEvent' },
 );

@@ -13,6 +13,7 @@ export const TaskKind = stringEnum([
   'vm.reset',
   'vm.pause',
   'vm.resume',
+  'vm.complete-installation',
   'vm.disk-resize',
   'vm.snapshot-create',
   'vm.snapshot-revert',

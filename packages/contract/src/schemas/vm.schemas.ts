@@ -137,6 +137,14 @@ export const VmCreate = Type.Object(
         description: 'Keep the ISO inserted when the installation completes (default false: eject).',
       }),
     ),
+    ownerId: Type.Optional(
+      Type.String({
+        ...Id,
+        description:
+          'The user the VM is created for (default: the caller); its quota is the one checked. Admins may name any ' +
+          'user (an unknown id is 404 `USER_NOT_FOUND`); anyone else only their own id (another id is 403 `FORBIDDEN`).',
+      }),
+    ),
   },
   { additionalProperties: false, title: 'VmCreate' },
 );
@@ -262,7 +270,14 @@ export type VmInstallation = Static<typeof VmInstallation>;
  * boot order → `hd`), or `failed` to abandon an attempt (it can be retried by starting the VM from the ISO).
  */
 export const VmCompleteInstallationOptions = Type.Object(
-  { status: Type.Optional(stringEnum(['installed', 'failed'])) },
+  {
+    status: Type.Optional(
+      stringEnum(['installed', 'failed'], {
+        description:
+          '`installed` (default) or `failed`; after `failed`, starting the VM with an ISO inserted retries.',
+      }),
+    ),
+  },
   { additionalProperties: false, title: 'VmCompleteInstallationOptions' },
 );
 export type VmCompleteInstallationOptions = Static<typeof VmCompleteInstallationOptions>;

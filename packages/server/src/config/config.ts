@@ -25,6 +25,8 @@ export interface Config {
   eventRetention: number;
   /** Directory with the built web UI, served at `/` when present. */
   webDir: string | null;
+  /** Failed logins allowed per username and per source address within a sliding window. */
+  loginRateLimit: { perUsername: number; perAddress: number; windowMs: number };
 }
 
 export class ConfigError extends Error {
@@ -51,6 +53,9 @@ const KEYS = [
   'GUREUM_FAULTS',
   'GUREUM_STOP_TIMEOUT_MS',
   'GUREUM_EVENT_RETENTION',
+  'GUREUM_LOGIN_MAX_FAILURES_PER_USER',
+  'GUREUM_LOGIN_MAX_FAILURES_PER_ADDRESS',
+  'GUREUM_LOGIN_FAILURE_WINDOW_MS',
   'GUREUM_CONFIG_FILE',
   'GUREUM_HOST_ENV',
 ] as const;
@@ -137,5 +142,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       100_000_000,
     ),
     webDir: existsSync(join(webDir, 'index.html')) ? webDir : null,
+    loginRateLimit: {
+      perUsername: int(
+        get('GUREUM_LOGIN_MAX_FAILURES_PER_USER') ?? '5',
+        'GUREUM_LOGIN_MAX_FAILURES_PER_USER',
+        1,
+        1_000_000,
+      ),
+      perAddress: int(
+        get('GUREUM_LOGIN_MAX_FAILURES_PER_ADDRESS') ?? '20',
+        'GUREUM_LOGIN_MAX_FAILURES_PER_ADDRESS',
+        1,
+        1_000_000,
+      ),
+      windowMs: int(
+        get('GUREUM_LOGIN_FAILURE_WINDOW_MS') ?? String(15 * 60 * 1000),
+        'GUREUM_LOGIN_FAILURE_WINDOW_MS',
+        1000,
+        7 * 24 * 3600 * 1000,
+      ),
+    },
   };
 }

@@ -84,6 +84,38 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/** Too many attempts (failed logins): the HTTP edge sends `Retry-After: <retryAfterSeconds>`. */
+export class RateLimitedError extends AppError {
+  override readonly name = 'RateLimitedError';
+  constructor(
+    readonly retryAfterSeconds: number,
+    message: string,
+  ) {
+    super('RATE_LIMITED', 'rate_limited', message, { retryAfterSeconds });
+  }
+}
+
+/** A limit of a user's quota, by its field name in the API's `Quota`. */
+export type QuotaLimit = 'maxVms' | 'maxVcpus' | 'maxMemoryBytes' | 'maxDiskBytes';
+
+/** What a refused request would have taken: `used + requested > max`. Sent as problem extension members too. */
+export interface QuotaExcess {
+  limit: QuotaLimit;
+  max: number;
+  used: number;
+  requested: number;
+}
+
+export class QuotaExceededError extends AppError {
+  override readonly name = 'QuotaExceededError';
+  constructor(
+    readonly excess: QuotaExcess,
+    message: string,
+  ) {
+    super('QUOTA_EXCEEDED', 'forbidden', message, { ...excess });
+  }
+}
+
 export const vmNotFound = (idOrName: string): NotFoundError =>
   new NotFoundError('VM_NOT_FOUND', `No VM '${idOrName}' exists.`, { vm: idOrName });
 export const imageNotFound = (id: string): NotFoundError =>

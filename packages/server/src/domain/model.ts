@@ -53,6 +53,17 @@ export interface VmRecord {
   installationStartedAt: string | null;
   installationFinishedAt: string | null;
   keepMediaAfterInstall: boolean;
+  /**
+   * The system disk's allocation (bytes) when the installation began; the install tracker compares against it.
+   * Absent (or null) when no installation from an ISO was started.
+   */
+  installationBaselineBytes?: number | null;
+  /**
+   * The size of the system disk the create of this VM will make. It counts toward the owner's disk quota from the
+   * moment the create is accepted until the system volume exists (then the volume's capacity counts instead), so
+   * two creates cannot both slip under the disk limit. Absent (or null) on VMs created before quotas.
+   */
+  plannedDiskBytes?: number | null;
   /** Last state seen from libvirt, kept so reads answer while libvirt is down and so changes can be detected. */
   lastState: VmState;
   /** Incremented on every change; the ETag of the VM. */
@@ -109,6 +120,11 @@ export interface ProblemData {
   code: string;
   requestId?: string;
   errors?: { path: string; message: string }[];
+  /** Extension members of QUOTA_EXCEEDED: which limit, its value, the use now and what the request adds. */
+  limit?: 'maxVms' | 'maxVcpus' | 'maxMemoryBytes' | 'maxDiskBytes';
+  max?: number;
+  used?: number;
+  requested?: number;
 }
 
 export interface TaskRecord {
@@ -157,4 +173,49 @@ export interface EventRecord {
   /** Who may see it (null: everyone who may read the resource kind, e.g. host events). */
   ownerId: string | null;
   data: unknown;
+}
+
+export type AuditOutcome = 'succeeded' | 'failed';
+
+/**
+ * One entry of the append-only audit log: a mutating request (with its HTTP `status`) or a task outcome
+ * (`status` null). `details` holds only whitelisted, non-secret fields (a VM name, the username of a login).
+ */
+export interface AuditRecord {
+  id: string;
+  time: string;
+  /** The authenticated user; null for anonymous requests (a failed login, a missing token). */
+  actorId: string | null;
+  /** A stable dotted name: `vm.create`, `vm.start`, `auth.login`, `token.delete`; a task's kind. */
+  action: string;
+  resourceKind: string | null;
+  resourceId: string | null;
+  /** The owner of the resource, so owners see what others did to their resources. */
+  ownerId: string | null;
+  outcome: AuditOutcome;
+  status: number | null;
+  requestId: string | null;
+  sourceAddress: string | null;
+  details: Record<string, unknown> | null;
+}
+
+/** A user's limits; `null` is unlimited. A user without a stored quota has every limit `null`. */
+export interface Quota {
+  maxVms: number | null;
+  maxVcpus: number | null;
+  maxMemoryBytes: number | null;
+  maxDiskBytes: number | null;
+}
+
+export interface QuotaRecord extends Quota {
+  userId: string;
+  updatedAt: string;
+}
+
+/** What a user uses now, in the units of the quota's limits. */
+export interface ResourceUsage {
+  vms: number;
+  vcpus: number;
+  memoryBytes: number;
+  diskBytes: number;
 }

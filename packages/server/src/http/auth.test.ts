@@ -131,6 +131,8 @@ describe('bearer tokens', () => {
       const res = await h.app.inject({
         method: def.method,
         url,
+        // Not from the host itself: a local scrape of /metrics needs no token.
+        remoteAddress: '192.0.2.1',
         ...(def.method === 'GET' ? {} : { payload: {} }),
       });
       if (def.auth === 'none') {

@@ -1,6 +1,6 @@
 import { PROBLEM_CONTENT_TYPE } from '@gureum/contract';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ValidationError, type FieldError } from '../domain/errors.js';
+import { AppError, RateLimitedError, ValidationError, type FieldError } from '../domain/errors.js';
 import type { ProblemData } from '../domain/model.js';
 import { problemFromError } from '../tasks/index.js';
 
@@ -70,6 +70,8 @@ export function toAppError(err: unknown): unknown {
 export function handleError(err: unknown, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const appError = toAppError(err);
   const problem = problemFromError(appError, req.id);
+  if (appError instanceof RateLimitedError)
+    void reply.header('retry-after', String(appError.retryAfterSeconds));
   if (problem.status >= 500) req.log.error({ err }, 'request failed');
   else req.log.info({ code: problem.code, status: problem.status }, 'request refused');
   return sendProblem(reply, { ...problem, instance: req.url.split('?')[0] ?? req.url });

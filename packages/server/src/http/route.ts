@@ -17,7 +17,10 @@ export interface RouteRequest<K extends OperationId> {
   query: RouteQuery<K>;
   body: RouteBody<K>;
   headers: RouteHeaders<K>;
-  /** The authenticated caller (routes with `auth: 'user'`). */
+  /**
+   * The authenticated caller (routes with `auth: 'user'`). The one exception is `getMetrics` scraped from the host
+   * itself without a token (see app.ts `isLocalScrape`): its handler must not read `principal` nor `actor`.
+   */
   principal: Principal;
   actor: Actor;
   requestId: string;

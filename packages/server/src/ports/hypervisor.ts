@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { BootOrder, Firmware, VmState } from '../domain/model.js';
 
 /** A volume inside a storage pool Gureum manages. */
@@ -113,6 +114,23 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** How a VM boots, as one of its definitions (persistent or live) says. */
+export interface VmBootConfig {
+  /** The boot order mode, or `custom` when the devices' boot order is none of the four. */
+  bootOrder: BootOrder | 'custom';
+  /** True when the cdrom has media in it. */
+  hasMedia: boolean;
+}
+
+/** What the host's hypervisor can give a VM (from libvirt's domain capabilities, not from guessing paths). */
+export interface FirmwareSupport {
+  /** UEFI (OVMF) is installed and usable for the machine type Gureum defines. */
+  uefi: boolean;
+}
+
+/** A VM's console: `vnc` carries RFB (the VM's VNC server), `serial` the bytes of its first serial port. */
+export type ConsoleKind = 'vnc' | 'serial';
+
 /**
  * The one door to the hypervisor. Implemented by the libvirt adapter (LibvirtHypervisor) and by an in-memory
  * fake for unit tests. Every mutating method is idempotent where that is meaningful for crash recovery:
@@ -142,6 +160,18 @@ export interface Hypervisor {
   resetVm(id: string, options?: CallOptions): Promise<void>;
   pauseVm(id: string, options?: CallOptions): Promise<void>;
   resumeVm(id: string, options?: CallOptions): Promise<void>;
+  /**
+   * Changes the media of a running VM's cdrom, live only (the persistent definition is `defineVm`'s business):
+   * inserts `cdrom.media`, or ejects when it is null. Forces the tray open when the guest locked it.
+   */
+  changeMedia(id: string, cdrom: VmCdromSpec, options?: CallOptions): Promise<void>;
+  /**
+   * Boot order and media as the persistent definition (`live: false`) or the running domain (`live: true`) has
+   * them; null when the VM does not exist, or for `live` when it is not running.
+   */
+  bootConfig(id: string, which: { live: boolean }, options?: CallOptions): Promise<VmBootConfig | null>;
+  /** Which firmware the host offers for new VMs. */
+  firmwareSupport(options?: CallOptions): Promise<FirmwareSupport>;
   /** Volumes the VM's definition references, as refs inside managed pools (for delete plans and drift). */
   vmVolumes(id: string, options?: CallOptions): Promise<VolumeRef[]>;
 
@@ -160,6 +190,14 @@ export interface Hypervisor {
   deleteVolume(ref: VolumeRef, options?: CallOptions): Promise<void>;
   volumeInfo(ref: VolumeRef, options?: CallOptions): Promise<VolumeInfo | null>;
   listVolumes(pool: string, options?: CallOptions): Promise<VolumeInfo[]>;
+  /**
+   * Opens a byte stream to a running (or paused) VM's console, for the console proxy. `vnc`: a TCP (or UNIX)
+   * connection to the VNC server QEMU listens on (127.0.0.1, read from the live definition); `serial`: libvirt's
+   * console stream, taking the console over from any stale session. The stream ends when the VM's side closes
+   * (the VM stopped); `destroy()` releases it. Back-pressure is the Duplex's own (`write()` false, `pause()`).
+   * VM_NOT_FOUND for an unknown VM, VM_INVALID_STATE when it is not running or has no such console.
+   */
+  openConsole(id: string, kind: ConsoleKind, options?: CallOptions): Promise<Duplex>;
   /** Streams bytes into an existing volume from offset 0, with back-pressure. */
   uploadVolume(
     ref: VolumeRef,

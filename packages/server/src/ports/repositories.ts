@@ -1,7 +1,10 @@
 import type {
   ApiToken,
+  AuditRecord,
   EventRecord,
   ImageRecord,
+  QuotaRecord,
+  ResourceUsage,
   TaskRecord,
   TaskStatus,
   TaskStepRecord,
@@ -42,22 +45,63 @@ export class UniqueViolation extends Error {
   }
 }
 
+export interface UserListFilter {
+  role?: User['role'];
+  limit: number;
+  /** After this page's last username (opaque, from `nextCursor`). */
+  cursor?: string;
+}
+
 export interface UserRepository {
   count(): Promise<number>;
+  /** Throws UniqueViolation('users.username') when the username is taken. */
   insert(user: User): Promise<void>;
   findById(id: string): Promise<User | null>;
   findByUsername(username: string): Promise<User | null>;
   list(): Promise<User[]>;
+  /** One page ordered by username (keyset), optionally only one role. */
+  listPage(filter: UserListFilter): Promise<Page<User>>;
+  /**
+   * Inside a transaction: the ids of every admin, their rows locked until it ends (PostgreSQL `FOR UPDATE`; SQLite's
+   * write transactions are serial already). Two concurrent demotions or deletions of admins thus cannot both see
+   * another admin left: the second waits, then sees the first one's change.
+   */
+  lockAdmins(): Promise<string[]>;
+  /** How many VMs and images the user owns (what keeps it from being deleted). */
+  countOwned(id: string): Promise<{ vms: number; images: number }>;
   update(id: string, patch: Partial<Pick<User, 'role' | 'passwordHash' | 'updatedAt'>>): Promise<void>;
   delete(id: string): Promise<void>;
+  /**
+   * Inside a transaction: locks the user's row until it ends, so read-check-write sequences about this user (quota
+   * checks) run one after the other. Returns false when the user does not exist.
+   */
+  lockForUpdate(id: string): Promise<boolean>;
+}
+
+/** Per-user quotas; a user without a row has no limits. */
+export interface QuotaRepository {
+  find(userId: string): Promise<QuotaRecord | null>;
+  /** Inserts or replaces the user's quota. */
+  put(record: QuotaRecord): Promise<void>;
+  /**
+   * What the user uses now, in at most two aggregate queries (never one per VM): its VMs, their vCPUs and memory,
+   * and the capacity of its system and data volumes plus the planned system disk of each VM not yet given one.
+   */
+  usageOf(userId: string): Promise<ResourceUsage>;
 }
 
 export interface TokenRepository {
   insert(token: ApiToken): Promise<void>;
   findByHash(tokenHash: string): Promise<ApiToken | null>;
-  listByUser(userId: string): Promise<ApiToken[]>;
+  findById(id: string): Promise<ApiToken | null>;
+  /** The user's tokens, oldest first; `kind` keeps one kind, `unrevoked` drops revoked ones. */
+  listByUser(userId: string, filter?: { kind?: ApiToken['kind']; unrevoked?: true }): Promise<ApiToken[]>;
   revoke(id: string, at: string): Promise<void>;
+  /** Revokes every unrevoked session token of the user but `exceptId`; returns how many. */
+  revokeSessions(userId: string, at: string, exceptId?: string): Promise<number>;
   touch(id: string, at: string): Promise<void>;
+  /** Sets `lastUsedAt` to `at` unless it is already later than `staleBefore`: at most one write per interval. */
+  touchIfStale(id: string, at: string, staleBefore: string): Promise<void>;
   deleteExpired(before: string): Promise<number>;
 }
 
@@ -82,6 +126,8 @@ export interface VmRepository {
   setLastState(id: string, state: VmState, at: string): Promise<void>;
   delete(id: string): Promise<void>;
   countByImage(imageId: string): Promise<number>;
+  /** VMs whose installation is in this phase (the install tracker's start-up sweep looks for `installing`). */
+  listByInstallationStatus(status: VmRecord['installationStatus']): Promise<VmRecord[]>;
 }
 
 export interface VolumeRepository {
@@ -140,6 +186,8 @@ export interface TaskStore {
     patch: Partial<Pick<TaskStepRecord, 'status' | 'undoData' | 'updatedAt'>>,
   ): Promise<void>;
   listSteps(taskId: string): Promise<TaskStepRecord[]>;
+  /** How many tasks there are of each kind and status (one GROUP BY, for metrics). */
+  countByKindAndStatus(): Promise<{ kind: string; status: TaskStatus; count: number }[]>;
 }
 
 /**
@@ -187,6 +235,26 @@ export interface IdempotencyStore {
   deleteOlderThan(before: string): Promise<number>;
 }
 
+export interface AuditListFilter {
+  /** Only entries by this actor. */
+  actorId?: string;
+  /** Only entries about this resource id. */
+  resourceId?: string;
+  /** Only entries at or after this time. */
+  since?: string;
+  /** Only entries this user may see: where they are the actor or the owner (non-admins). */
+  visibleTo?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** The append-only audit log: rows are added, never changed or removed (the database refuses it). */
+export interface AuditLog {
+  append(record: AuditRecord): Promise<void>;
+  /** One page, newest first (keyset on time, id). */
+  list(filter: AuditListFilter): Promise<Page<AuditRecord>>;
+}
+
 /** Runs work in one database transaction; the repositories it hands out write inside it. */
 export interface UnitOfWork {
   transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
@@ -202,11 +270,23 @@ export interface Repositories {
   leases: LeaseStore;
   events: EventLog;
   idempotency: IdempotencyStore;
+  audit: AuditLog;
+  quotas: QuotaRepository;
+}
+
+/** Connections of the database pool (SQLite: its single connection). */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  /** Callers waiting for a connection. */
+  waiting: number;
 }
 
 export interface Database extends Repositories, UnitOfWork {
   readonly dialect: 'sqlite' | 'postgres';
   /** A cheap liveness check for /health. */
   ping(): Promise<boolean>;
+  /** The pool's state right now, for metrics. */
+  poolStats(): PoolStats;
   close(): Promise<void>;
 }

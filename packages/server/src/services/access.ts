@@ -17,6 +17,11 @@ export function assertCanMutate(actor: Actor): void {
   if (actor.role === 'viewer') throw new ForbiddenError('Viewers cannot change anything.');
 }
 
+/** Admin-only operations: the HTTP edge refuses others first; services do not rely on it. */
+export function assertAdmin(actor: Actor, what = 'this'): void {
+  if (actor.role !== 'admin') throw new ForbiddenError(`Only admins may do ${what}.`);
+}
+
 /** The owner filter for lists: undefined for admins (everything), the actor's id for everyone else. */
 export function ownerFilter(actor: Actor): string | undefined {
   return actor.role === 'admin' ? undefined : actor.id;

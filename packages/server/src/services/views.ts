@@ -1,4 +1,4 @@
-import type { Image, Me, Vm } from '@gureum/contract';
+import type { Image, Me, Vm, VmMedia } from '@gureum/contract';
 import type { ImageRecord, User, VmRecord, VmState, VolumeRecord } from '../domain/model.js';
 
 /** A VM as the API shows it: its record, its volumes and its live state. */
@@ -6,6 +6,8 @@ export interface VmView {
   vm: VmRecord;
   state: VmState;
   volumes: VolumeRecord[];
+  /** The inserted ISO with its image's name; when absent, named by its image id. */
+  media?: VmMedia | null;
 }
 
 /** The API's VM read model (API.md "VM (read model)") from a record, its volumes and the live state. */
@@ -37,7 +39,12 @@ export function toVm(view: VmView): Vm {
         volumeId: v.id,
         ...(v.kind === 'system' && vm.imageId ? { imageId: vm.imageId } : {}),
       })),
-    media: null,
+    media:
+      view.media !== undefined
+        ? view.media
+        : vm.mediaImageId === null
+          ? null
+          : { imageId: vm.mediaImageId, name: vm.mediaImageId },
     nics: [],
     createdAt: vm.createdAt,
     updatedAt: vm.updatedAt,

@@ -1,7 +1,12 @@
 import type { VmRecord, VolumeRecord } from '../domain/model.js';
-import type { VmDiskSpec, VmSpec, VolumeRef } from '../ports/hypervisor.js';
+import type { VmCdromSpec, VmDiskSpec, VmSpec, VolumeRef } from '../ports/hypervisor.js';
 
 const DISK_TARGETS = ['vda', 'vdb', 'vdc', 'vdd', 'vde', 'vdf', 'vdg', 'vdh'];
+
+/** The cdrom every VM has: IDE `hdc` (machine `pc` guests see it as `sr0`), with `media` in it or empty. */
+export function cdromWith(media: VolumeRef | null): VmCdromSpec {
+  return { bus: 'ide', target: 'hdc', media };
+}
 
 export function volumeRef(volume: Pick<VolumeRecord, 'pool' | 'fileName'>): VolumeRef {
   return { pool: volume.pool, name: volume.fileName };
@@ -35,7 +40,7 @@ export function buildVmSpec(vm: VmRecord, volumes: VolumeRecord[], media: Volume
     firmware: vm.firmware,
     bootOrder: vm.bootOrder,
     disks,
-    cdrom: { bus: 'ide', target: 'hdc', media },
+    cdrom: cdromWith(media),
     nvram: nvram ? volumeRef(nvram) : null,
     metadata: { ownerId: vm.ownerId },
   };

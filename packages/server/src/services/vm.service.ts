@@ -1,22 +1,19 @@
 import { createHash, randomUUID } from 'node:crypto';
-import {
-  AppError,
-  ConflictError,
-  imageNotFound,
-  NotFoundError,
-  ValidationError,
-  vmNotFound,
-} from '../domain/errors.js';
+import { AppError, ConflictError, ForbiddenError, NotFoundError, vmNotFound } from '../domain/errors.js';
+import type { VmMedia } from '@gureum/contract';
 import type { TaskRecord, VmRecord, VmState, VolumeRecord } from '../domain/model.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventPublisher } from '../ports/events.js';
 import type { Hypervisor } from '../ports/hypervisor.js';
-import type { Page, Repositories, VmListFilter } from '../ports/repositories.js';
+import type { Page, Repositories, UnitOfWork, VmListFilter } from '../ports/repositories.js';
 import type { TaskEngine } from '../tasks/index.js';
-import { assertCanMutate, assertFound, canSee, ownerFilter, type Actor } from './access.js';
+import { assertCanMutate, assertFound, ownerFilter, type Actor } from './access.js';
 import type { LiveStateService } from './live-state.js';
 import { imageVolumeRef } from './image.service.js';
 import { buildVmSpec, volumeRef } from './vm-spec.js';
+import { checkFirmware, resolveVmSource } from './vm-source.js';
+import { mediaOf } from './installation.js';
+import { assertWithinQuota, plannedDiskBytes } from './quota.service.js';
 import { toVm, type VmView } from './views.js';
 import type { VmAction, VmActionInput, VmCreateInput, VmDeleteInput } from './vm.tasks.js';
 
@@ -32,6 +29,9 @@ export interface VmCreateRequest {
   description?: string | undefined;
   tags?: string[] | undefined;
   firmware?: 'bios' | 'uefi' | undefined;
+  keepMediaAfterInstall?: boolean | undefined;
+  /** Create for this user (admins: anyone; others: only themselves). Default: the actor. */
+  ownerId?: string | undefined;
 }
 
 export interface VmUpdateRequest {
@@ -62,7 +62,8 @@ const ACTION_FROM: Record<VmAction, VmState[]> = {
 export class VmService {
   constructor(
     private readonly deps: {
-      repos: Repositories;
+      /** Creates and growing updates check the owner's quota and write in one transaction. */
+      repos: Repositories & UnitOfWork;
       hypervisor: Hypervisor;
       live: LiveStateService;
       tasks: TaskEngine;
@@ -72,8 +73,19 @@ export class VmService {
     },
   ) {}
 
-  private view(vm: VmRecord, volumes: VolumeRecord[]): VmView {
-    return { vm, state: this.deps.live.stateOf(vm.id), volumes };
+  private view(vm: VmRecord, volumes: VolumeRecord[], media?: VmMedia | null): VmView {
+    return { vm, state: this.deps.live.stateOf(vm.id), volumes, ...(media !== undefined ? { media } : {}) };
+  }
+
+  /** The names of the ISOs a page of VMs has inserted: one read per distinct ISO (there are few), not per VM. */
+  private async mediaNames(vms: VmRecord[]): Promise<Map<string, VmMedia>> {
+    const ids = new Set(vms.flatMap((vm) => (vm.mediaImageId === null ? [] : [vm.mediaImageId])));
+    const out = new Map<string, VmMedia>();
+    for (const id of ids) {
+      const image = await this.deps.repos.images.findById(id);
+      out.set(id, { imageId: id, name: image?.name ?? id });
+    }
+    return out;
   }
 
   /** Resolves a VM by id or name, as the actor may see it (others' VMs are not found). */
@@ -87,14 +99,24 @@ export class VmService {
 
   async get(actor: Actor, idOrName: string): Promise<VmView> {
     const vm = await this.find(actor, idOrName);
-    return this.view(vm, await this.deps.repos.volumes.listByVm(vm.id));
+    const [volumes, media] = await Promise.all([
+      this.deps.repos.volumes.listByVm(vm.id),
+      mediaOf(this.deps.repos, vm),
+    ]);
+    return this.view(vm, volumes, media);
   }
 
   /** One query for the rows (volumes are not needed for the list), states from the live view: no libvirt call. */
   async list(actor: Actor, query: Omit<VmListFilter, 'ownerId'>): Promise<Page<VmView>> {
     const ownerId = ownerFilter(actor);
     const page = await this.deps.repos.vms.list({ ...query, ...(ownerId ? { ownerId } : {}) });
-    return { items: page.items.map((vm) => this.view(vm, [])), nextCursor: page.nextCursor };
+    const media = await this.mediaNames(page.items);
+    return {
+      items: page.items.map((vm) =>
+        this.view(vm, [], vm.mediaImageId === null ? null : media.get(vm.mediaImageId)),
+      ),
+      nextCursor: page.nextCursor,
+    };
   }
 
   async create(
@@ -104,13 +126,6 @@ export class VmService {
   ): Promise<{ vm: VmView; task: TaskRecord }> {
     assertCanMutate(actor);
     const { repos, hypervisor, clock, tasks } = this.deps;
-    if (!('imageId' in req.source)) {
-      throw new AppError(
-        'VALIDATION_FAILED',
-        'invalid',
-        'Creating a VM from a blank disk and an ISO is not available yet.',
-      );
-    }
     // Refused rather than silently dropped: the caller would get a VM without the NICs or firmware it asked for.
     const [networkId] = req.networks ?? [];
     if (networkId !== undefined) {
@@ -118,65 +133,63 @@ export class VmService {
         network: networkId,
       });
     }
-    if (req.firmware === 'uefi') {
-      throw new ValidationError('UEFI firmware is not available yet; use bios.', [
-        { path: '/body/firmware', message: 'not supported yet' },
-      ]);
-    }
-    const image = await repos.images.findById(req.source.imageId);
-    if (!image || !canSee(actor, image.ownerId)) throw imageNotFound(req.source.imageId);
-    if (image.status !== 'ready') {
-      throw new ConflictError('IMAGE_NOT_READY', `The image '${image.name}' is ${image.status}.`, {
-        image: image.id,
-      });
-    }
-    if (image.kind !== 'disk') {
-      // The catalog's code for exactly this; the field errors travel only on a ValidationError.
-      throw new ValidationError(
-        'A VM system disk must come from an image of kind disk.',
-        [{ path: '/body/source/imageId', message: 'not a disk image' }],
-        'IMAGE_KIND_MISMATCH',
-      );
-    }
+    const ownerId = ownerOf(actor, req.ownerId);
+    const source = await resolveVmSource(repos, actor, req.source);
+    await checkFirmware(hypervisor, req);
+    // A blank disk gets its system from the ISO: cdrom first, installation tracked (DESIGN §5).
+    const blank = source.kind === 'blank';
     // libvirt may know the name from outside Gureum: refuse it rather than shadow that domain.
     if (await hypervisor.getVm({ name: req.name })) throw nameTaken(req.name);
     const now = clock.now().toISOString();
     const vm: VmRecord = {
       id: randomUUID(),
       name: req.name,
-      ownerId: actor.id,
+      ownerId,
       description: req.description ?? '',
       tags: req.tags ?? [],
       vcpus: req.vcpus,
       memoryBytes: req.memoryBytes,
       firmware: req.firmware ?? 'bios',
-      bootOrder: 'hd',
+      bootOrder: blank ? 'cdrom_hd' : 'hd',
       phase: 'creating',
-      imageId: image.id,
-      mediaImageId: null,
-      installationStatus: 'installed',
+      imageId: blank ? null : source.image.id,
+      mediaImageId: blank ? source.iso.id : null,
+      installationStatus: blank ? 'not_installed' : 'installed',
       installationStartedAt: null,
       installationFinishedAt: null,
-      keepMediaAfterInstall: false,
+      keepMediaAfterInstall: blank && req.keepMediaAfterInstall === true,
+      plannedDiskBytes: plannedDiskBytes(source),
       lastState: 'unknown',
       version: 1,
       createdAt: now,
       updatedAt: now,
     };
     try {
-      await repos.vms.insert(vm);
+      // The owner's quota is checked and the row (which counts toward it from now on) written atomically.
+      await repos.transaction(async (tx) => {
+        await assertWithinQuota(tx, ownerId, {
+          vms: 1,
+          vcpus: vm.vcpus,
+          memoryBytes: vm.memoryBytes,
+          diskBytes: vm.plannedDiskBytes ?? 0,
+        });
+        await tx.vms.insert(vm);
+      });
     } catch (err: unknown) {
       if (err instanceof Error && err.name === 'UniqueViolation') throw nameTaken(req.name);
       throw err;
     }
-    const input: VmCreateInput = { vmId: vm.id, imageId: image.id, start: req.start ?? false };
+    const input: VmCreateInput =
+      source.kind === 'blank'
+        ? { vmId: vm.id, imageId: source.iso.id, start: req.start ?? false, blankSizeBytes: source.sizeBytes }
+        : { vmId: vm.id, imageId: source.image.id, start: req.start ?? false };
     const task = await tasks.submit('vm.create', input, {
       actorId: actor.id,
       ownerId: vm.ownerId,
       resource: { kind: 'vm', id: vm.id },
       requestId: meta.requestId,
     });
-    return { vm: this.view(vm, []), task };
+    return { vm: this.view(vm, [], await mediaOf(repos, vm)), task };
   }
 
   async update(
@@ -207,17 +220,30 @@ export class VmService {
         },
       );
     }
-    const updated = await repos.vms.update(
-      vm.id,
-      {
-        ...(patch.description !== undefined ? { description: patch.description } : {}),
-        ...(patch.tags !== undefined ? { tags: patch.tags } : {}),
-        ...(patch.vcpus !== undefined ? { vcpus: patch.vcpus } : {}),
-        ...(patch.memoryBytes !== undefined ? { memoryBytes: patch.memoryBytes } : {}),
-        updatedAt: clock.now().toISOString(),
-      },
-      ifMatchVersion ?? vm.version,
-    );
+    const write = (r: Repositories): Promise<VmRecord | null> =>
+      r.vms.update(
+        vm.id,
+        {
+          ...(patch.description !== undefined ? { description: patch.description } : {}),
+          ...(patch.tags !== undefined ? { tags: patch.tags } : {}),
+          ...(patch.vcpus !== undefined ? { vcpus: patch.vcpus } : {}),
+          ...(patch.memoryBytes !== undefined ? { memoryBytes: patch.memoryBytes } : {}),
+          updatedAt: clock.now().toISOString(),
+        },
+        ifMatchVersion ?? vm.version,
+      );
+    // Growing checks the owner's quota and writes in one transaction; shrinking or relabelling needs no check.
+    const grow = {
+      vcpus: (patch.vcpus ?? vm.vcpus) - vm.vcpus,
+      memoryBytes: (patch.memoryBytes ?? vm.memoryBytes) - vm.memoryBytes,
+    };
+    const updated =
+      grow.vcpus > 0 || grow.memoryBytes > 0
+        ? await repos.transaction(async (tx) => {
+            await assertWithinQuota(tx, vm.ownerId, grow);
+            return write(tx);
+          })
+        : await write(repos);
     if (!updated)
       throw new AppError('PRECONDITION_FAILED', 'precondition', 'The VM changed while it was being updated.');
     const volumes = await repos.volumes.listByVm(vm.id);
@@ -237,7 +263,7 @@ export class VmService {
         throw err;
       }
     }
-    const view = this.view(updated, volumes);
+    const view = this.view(updated, volumes, await mediaOf(repos, updated));
     await this.deps.events.publish({
       type: 'vm.updated',
       resourceKind: 'vm',
@@ -314,6 +340,14 @@ export class VmService {
       requestId: meta.requestId,
     });
   }
+}
+
+/** Whom a create is for: admins may act for any owner, anyone else only for themselves. */
+function ownerOf(actor: Actor, ownerId: string | undefined): string {
+  if (ownerId === undefined || ownerId === actor.id) return actor.id;
+  if (actor.role !== 'admin') throw new ForbiddenError('Only admins may create a VM for another user.');
+  // Whether that user exists is checked with its quota, in the transaction that inserts the VM.
+  return ownerId;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -11,6 +11,7 @@ import type { Hypervisor, VolumeRef } from '../ports/hypervisor.js';
 import type { Repositories } from '../ports/repositories.js';
 import { vmLease, type TaskContext, type TaskDefinition } from '../tasks/index.js';
 import { imageVolumeRef } from './image.service.js';
+import { beginInstallation, mediaOf } from './installation.js';
 import type { LiveStateService } from './live-state.js';
 import { buildVmSpec, volumeRef } from './vm-spec.js';
 import { withDeadline } from './deadline.js';
@@ -25,13 +26,13 @@ export interface VmTaskDeps {
   config: { vmsPool: string; imagesPool: string; stopTimeoutMs: number };
 }
 
-async function loadVm(deps: VmTaskDeps, vmId: string): Promise<VmRecord> {
+export async function loadVm(deps: VmTaskDeps, vmId: string): Promise<VmRecord> {
   const vm = await deps.repos.vms.findById(vmId);
   if (!vm) throw vmNotFound(vmId);
   return vm;
 }
 
-async function publishVm(
+export async function publishVm(
   deps: VmTaskDeps,
   vm: VmRecord,
   type: string,
@@ -46,7 +47,7 @@ async function publishVm(
   });
 }
 
-async function defineFromRecords(deps: VmTaskDeps, vm: VmRecord): Promise<void> {
+export async function defineFromRecords(deps: VmTaskDeps, vm: VmRecord): Promise<void> {
   const volumes = await deps.repos.volumes.listByVm(vm.id);
   const media = vm.mediaImageId ? imageVolumeRef(deps.config.imagesPool, vm.mediaImageId) : null;
   await deps.hypervisor.defineVm(buildVmSpec(vm, volumes, media));
@@ -55,13 +56,17 @@ async function defineFromRecords(deps: VmTaskDeps, vm: VmRecord): Promise<void> 
 // ---------------------------------------------------------------------------------------------------------------
 export interface VmCreateInput {
   vmId: string;
+  /** The disk image the system disk is an overlay of; with `blankSizeBytes`, the installer ISO in the cdrom. */
   imageId: string;
   start: boolean;
+  /** A blank system disk of this size, to install onto from the ISO `imageId` (absent: an overlay of the image). */
+  blankSizeBytes?: number;
 }
 
 interface VmCreateSteps {
   reserve: { vmId: string };
   'create-volume': { ref: VolumeRef; volumeId: string };
+  'create-nvram': { ref: VolumeRef; volumeId: string };
   'define-domain': { vmId: string };
   start: { vmId: string };
   finish: null;
@@ -75,28 +80,15 @@ export function vmCreateTask(
     recovery: 'compensate',
     lease: (input) => vmLease(input.vmId),
     async run(ctx: TaskContext<VmCreateInput, VmCreateSteps>) {
-      const { vmId, imageId } = ctx.input;
+      const { vmId } = ctx.input;
       const vm = await ctx.step('reserve', { vmId }, () => loadVm(deps, vmId));
-      const image = await deps.repos.images.findById(imageId);
-      if (image?.status !== 'ready' || image.kind !== 'disk' || !image.format || image.format === 'iso') {
-        throw new AppError('IMAGE_NOT_READY', 'conflict', 'The image is not a ready disk image.', {
-          image: imageId,
-        });
-      }
+      const disk = await systemDiskPlan(deps, ctx.input);
       ctx.progress(0.1, 'creating the system disk');
       const volumeId = randomUUID();
       const ref: VolumeRef = { pool: deps.config.vmsPool, name: `vm-${vmId}-disk-${volumeId}.qcow2` };
       await ctx.step('create-volume', { ref, volumeId }, async () => {
-        await deps.hypervisor.createVolume(
-          {
-            ref,
-            capacityBytes: image.virtualSizeBytes ?? image.sizeBytes ?? 0,
-            format: 'qcow2',
-            backing: {
-              ref: imageVolumeRef(deps.config.imagesPool, imageId),
-              format: image.format === 'raw' ? 'raw' : 'qcow2',
-            },
-          },
+        const info = await deps.hypervisor.createVolume(
+          { ref, capacityBytes: disk.capacityBytes, format: 'qcow2', ...disk.backing },
           { signal: ctx.signal },
         );
         await deps.repos.volumes.insert({
@@ -105,13 +97,33 @@ export function vmCreateTask(
           pool: ref.pool,
           fileName: ref.name,
           format: 'qcow2',
-          capacityBytes: image.virtualSizeBytes ?? image.sizeBytes ?? 0,
+          capacityBytes: info.capacityBytes,
           vmId,
           backingVolumeId: null,
           ownerId: vm.ownerId,
           createdAt: deps.clock.now().toISOString(),
         });
       });
+      if (vm.firmware === 'uefi') {
+        // Only the record: libvirt copies the OVMF variables template into this file at the first start, and
+        // removes it when the domain is undefined with the NVRAM flag (vm.delete).
+        const nvramId = randomUUID();
+        const nvram: VolumeRef = { pool: deps.config.vmsPool, name: `vm-${vmId}-nvram-${nvramId}.fd` };
+        await ctx.step('create-nvram', { ref: nvram, volumeId: nvramId }, () =>
+          deps.repos.volumes.insert({
+            id: nvramId,
+            kind: 'nvram',
+            pool: nvram.pool,
+            fileName: nvram.name,
+            format: 'raw',
+            capacityBytes: 0,
+            vmId,
+            backingVolumeId: null,
+            ownerId: vm.ownerId,
+            createdAt: deps.clock.now().toISOString(),
+          }),
+        );
+      }
       ctx.progress(0.4, 'defining the VM');
       await ctx.step('define-domain', { vmId }, async () => {
         await defineFromRecords(deps, vm);
@@ -130,7 +142,12 @@ export function vmCreateTask(
         if (ready) {
           const volumes = await deps.repos.volumes.listByVm(vmId);
           await publishVm(deps, ready, 'vm.created', {
-            vm: toVm({ vm: ready, volumes, state: deps.live.stateOf(vmId) }),
+            vm: toVm({
+              vm: ready,
+              volumes,
+              state: deps.live.stateOf(vmId),
+              media: await mediaOf(deps.repos, ready),
+            }),
           });
         }
       });
@@ -142,6 +159,10 @@ export function vmCreateTask(
         deps.live.forget(vmId);
       },
       'create-volume': async ({ ref, volumeId }) => {
+        await deps.hypervisor.deleteVolume(ref);
+        await deps.repos.volumes.delete(volumeId);
+      },
+      'create-nvram': async ({ ref, volumeId }) => {
         await deps.hypervisor.deleteVolume(ref);
         await deps.repos.volumes.delete(volumeId);
       },
@@ -157,17 +178,55 @@ export function vmCreateTask(
   };
 }
 
-function ignoreNotFound(err: unknown): void {
+/** The system disk a create makes: an overlay of a ready disk image, or a blank disk to install onto. */
+async function systemDiskPlan(
+  deps: VmTaskDeps,
+  input: VmCreateInput,
+): Promise<{
+  capacityBytes: number;
+  backing: { backing?: { ref: VolumeRef; format: 'qcow2' | 'raw' } };
+}> {
+  const image = await deps.repos.images.findById(input.imageId);
+  if (input.blankSizeBytes !== undefined) {
+    if (image?.status !== 'ready' || image.kind !== 'iso') {
+      throw new AppError('IMAGE_NOT_READY', 'conflict', 'The installer is not a ready ISO image.', {
+        image: input.imageId,
+      });
+    }
+    return { capacityBytes: input.blankSizeBytes, backing: {} };
+  }
+  if (image?.status !== 'ready' || image.kind !== 'disk' || !image.format || image.format === 'iso') {
+    throw new AppError('IMAGE_NOT_READY', 'conflict', 'The image is not a ready disk image.', {
+      image: input.imageId,
+    });
+  }
+  return {
+    capacityBytes: image.virtualSizeBytes ?? image.sizeBytes ?? 0,
+    backing: {
+      backing: {
+        ref: imageVolumeRef(deps.config.imagesPool, input.imageId),
+        format: image.format === 'raw' ? 'raw' : 'qcow2',
+      },
+    },
+  };
+}
+
+export function ignoreNotFound(err: unknown): void {
   if (err instanceof AppError && err.code === 'VM_NOT_FOUND') return;
   throw err;
 }
 
-async function startAndWait(deps: VmTaskDeps, vmId: string, signal: AbortSignal): Promise<void> {
+/**
+ * Starts a VM and waits until it runs. A VM that boots with an ISO while its installation is pending is
+ * `installing` from here on (API.md: right after such a start, the installation reads `installing`).
+ */
+export async function startAndWait(deps: VmTaskDeps, vmId: string, signal: AbortSignal): Promise<void> {
   await deps.hypervisor.startVm(vmId, { signal });
+  await beginInstallation(deps, vmId);
   await waitForState(deps, vmId, ['running'], signal, 30_000);
 }
 
-async function waitForState(
+export async function waitForState(
   deps: VmTaskDeps,
   vmId: string,
   states: VmState[],

@@ -12,7 +12,7 @@ import { isFinished } from './public-task.js';
 import { recoverTasks, type RecoveryOptions, type RecoveryReport } from './recovery.js';
 import { eraseDefinition, type RegisteredTask } from './registry.js';
 import { TaskRun, type EngineDeps } from './run.js';
-import type { LeaseSpec, SubmitOptions, TaskDefinition, TaskLogger } from './types.js';
+import type { LeaseSpec, SubmitOptions, TaskDefinition, TaskFinish, TaskLogger } from './types.js';
 import { untilDeadline } from './deadline.js';
 
 export interface TaskEngineOptions {
@@ -34,6 +34,11 @@ export interface TaskEngineOptions {
   sweepMs?: number;
   faults?: FaultInjector;
   newId?: () => string;
+  /**
+   * Told once per task that reaches a final status (succeeded, failed, cancelled, or compensated by recovery), after
+   * it is stored. The engine never waits for it; the audit log listens here, so tasks stay free of services.
+   */
+  onFinished?: (finish: TaskFinish) => void;
 }
 
 export interface DrainReport {
@@ -71,6 +76,7 @@ export class TaskEngine {
       faults: options.faults,
       instanceId: options.instanceId ?? randomUUID(),
       leaseTtlMs: options.leaseTtlMs ?? 15_000,
+      onFinished: options.onFinished,
     };
     this.heartbeatMs = options.heartbeatMs ?? 2_000;
     this.pollMs = options.pollMs ?? 250;

@@ -5,6 +5,7 @@ export {
   type LeaseSpec,
   type SubmitOptions,
   type TaskContext,
+  type TaskFinish,
   type TaskDefinition,
   type TaskLogger,
   type UndoContext,

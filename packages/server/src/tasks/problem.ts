@@ -1,5 +1,5 @@
 import { errorCatalog, isErrorCode, problemTypeUri } from '@gureum/contract';
-import { AppError, ValidationError, type ErrorKind } from '../domain/errors.js';
+import { AppError, QuotaExceededError, ValidationError, type ErrorKind } from '../domain/errors.js';
 import type { ProblemData } from '../domain/model.js';
 
 /** The one mapping from an error kind to an HTTP status (tasks store the same Problem the HTTP edge sends). */
@@ -74,6 +74,10 @@ export function problemFromError(err: unknown, requestId?: string): ProblemData 
   const problem = base(problemStatus(err.code, err.kind), err.code, err.message);
   if (err instanceof ValidationError && err.errors.length > 0) {
     problem.errors = err.errors.map((e) => ({ path: e.path, message: e.message }));
+  }
+  if (err instanceof QuotaExceededError) {
+    const { limit, max, used, requested } = err.excess;
+    Object.assign(problem, { limit, max, used, requested });
   }
   return problem;
 }

@@ -2,7 +2,7 @@ import type { TaskRecord } from '../domain/model.js';
 import { cancelledProblem, compensate, interruptedProblem } from './journal.js';
 import { acquireLease, holderFor, parseHolder } from './lease.js';
 import { isMarker, RESUME_MARKER, type RegisteredTask } from './registry.js';
-import { publishTask, type EngineDeps, type TaskRun } from './run.js';
+import { notifyFinished, publishTask, type EngineDeps, type TaskRun } from './run.js';
 import type { LeaseSpec } from './types.js';
 
 export interface RecoveryOptions {
@@ -103,6 +103,7 @@ async function recoverOne(host: RecoveryHost, task: TaskRecord, options: Recover
     task,
     cancelled ? 'cancelled' : 'failed',
     cancelled ? cancelledProblem(rollback, task.requestId) : interruptedProblem(task, steps, rollback, note),
+    rollback.undone,
   );
   if (lease) await host.deps.leases.release(lease.key, holderFor(host.deps.instanceId, task.id));
   return 'compensated';
@@ -113,10 +114,13 @@ async function end(
   task: TaskRecord,
   status: 'failed' | 'cancelled',
   error: TaskRecord['error'],
+  undone: string[] = [],
 ): Promise<void> {
   const finishedAt = host.deps.clock.now().toISOString();
   const updated = await host.deps.store.update(task.id, { status, error, finishedAt });
-  if (updated) await publishTask(host.deps, updated);
+  if (!updated) return;
+  await publishTask(host.deps, updated);
+  notifyFinished(host.deps, { task: updated, outcome: 'compensated', undone });
 }
 
 function leaseOf(host: RecoveryHost, def: RegisteredTask, task: TaskRecord): LeaseSpec | null {

@@ -9,7 +9,7 @@ import { cancelledProblem, compensate, failedProblem } from './journal.js';
 import { holderFor, renewLease, type LeaseClient } from './lease.js';
 import { TASK_UPDATED, toPublicTask } from './public-task.js';
 import { RESUME_MARKER, type ErasedContext, type RegisteredTask } from './registry.js';
-import type { LeaseSpec, TaskLogger } from './types.js';
+import type { LeaseSpec, TaskFinish, TaskLogger } from './types.js';
 
 export interface EngineDeps extends LeaseClient {
   store: TaskStore;
@@ -19,6 +19,17 @@ export interface EngineDeps extends LeaseClient {
   logger: TaskLogger;
   faults: FaultInjector | undefined;
   instanceId: string;
+  /** Told once per task that reaches a final status here. */
+  onFinished: ((finish: TaskFinish) => void) | undefined;
+}
+
+/** Tells the observer how a task ended; an observer's failure is logged, never the task's problem. */
+export function notifyFinished(deps: EngineDeps, finish: TaskFinish): void {
+  try {
+    deps.onFinished?.(finish);
+  } catch (err: unknown) {
+    deps.logger.warn({ err, taskId: finish.task.id }, 'task finish observer failed');
+  }
 }
 
 const PROGRESS_MIN_DELTA = 0.05;
@@ -180,14 +191,18 @@ export class TaskRun {
     });
     const { requestId } = this.record;
     if (cancelled) {
-      await this.finish('cancelled', { error: cancelledProblem(report, requestId) });
+      await this.finish('cancelled', { error: cancelledProblem(report, requestId) }, report.undone);
       return;
     }
     this.deps.logger.warn(
       { err: error, taskId: this.id, step: this.failedStep },
       'task failed; journal compensated',
     );
-    await this.finish('failed', { error: failedProblem(error, this.failedStep, report, requestId) });
+    await this.finish(
+      'failed',
+      { error: failedProblem(error, this.failedStep, report, requestId) },
+      report.undone,
+    );
   }
 
   private async prepareJournal(mode: 'fresh' | 'resume'): Promise<void> {
@@ -289,9 +304,11 @@ export class TaskRun {
   private async finish(
     status: 'succeeded' | 'failed' | 'cancelled',
     patch: Partial<TaskRecord>,
+    undone: string[] = [],
   ): Promise<void> {
-    await this.update({ ...patch, status, finishedAt: this.now() });
+    const task = await this.update({ ...patch, status, finishedAt: this.now() });
     this.ended = true;
+    notifyFinished(this.deps, { task, outcome: status, undone });
   }
 
   /** Persists a patch in order, keeps the latest record, and publishes it (status and progress changes). */

@@ -90,6 +90,17 @@ export class InMemoryTaskStore implements TaskStore {
     return Promise.resolve(copy(steps));
   }
 
+  countByKindAndStatus(): Promise<{ kind: string; status: TaskRecord['status']; count: number }[]> {
+    const counts = new Map<string, { kind: string; status: TaskRecord['status']; count: number }>();
+    for (const t of this.tasks.values()) {
+      const key = `${t.kind}\0${t.status}`;
+      const entry = counts.get(key) ?? { kind: t.kind, status: t.status, count: 0 };
+      entry.count += 1;
+      counts.set(key, entry);
+    }
+    return Promise.resolve([...counts.values()]);
+  }
+
   /** Test helper: the journal as `name:status` strings, in order. */
   journal(taskId: string): string[] {
     return [...(this.steps.get(taskId) ?? [])]

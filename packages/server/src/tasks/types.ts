@@ -90,3 +90,13 @@ export interface SubmitOptions {
   requestId?: string;
   message?: string;
 }
+
+/** How a task ended, for observers outside the engine (the audit log). */
+export interface TaskFinish {
+  /** The task as stored with its final status. */
+  task: TaskRecord;
+  /** `compensated`: recovery undid the journal of a task that a crash (or shutdown) left unfinished. */
+  outcome: 'succeeded' | 'failed' | 'cancelled' | 'compensated';
+  /** Steps whose undo ran on the way to this end, newest first. */
+  undone: string[];
+}

@@ -12,13 +12,13 @@ import { join } from 'node:path';
 import { BASE_PATH } from '@gureum/contract';
 import { createGureumClient, type GureumClient } from '@gureum/client';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { pino } from 'pino';
+import { pino, type Logger as PinoLogger } from 'pino';
 import { expect } from 'vitest';
 import { WebSocket } from 'ws';
 import { createDatabase, type KyselyDatabase } from '../adapters/db/index.js';
 import { loadConfig, type Config } from '../config/config.js';
 import type { User } from '../domain/model.js';
-import { startServer, type RunningServer } from '../server.js';
+import { startServer, type RunningServer, type ServerOverrides } from '../server.js';
 import { hashPassword } from '../services/auth.service.js';
 import { FakeHypervisor } from './fake-hypervisor.js';
 
@@ -65,6 +65,10 @@ export interface RequestOptions {
 export interface HarnessOptions {
   env?: Record<string, string>;
   hypervisor?: FakeHypervisor;
+  /** The server's logger (default: silent, or GUREUM_TEST_LOG's level). */
+  logger?: PinoLogger;
+  /** More injection points of the server: a movable clock, shorter console limits. */
+  overrides?: Pick<ServerOverrides, 'clock' | 'consoleLimits'>;
 }
 
 /** Starts a server on a fresh in-memory database and a fresh FakeHypervisor, logged in as admin and member. */
@@ -87,7 +91,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     server = await startServer(config, {
       hypervisor,
       database: db,
-      logger: pino({ level: process.env.GUREUM_TEST_LOG ?? 'silent' }),
+      logger: options.logger ?? pino({ level: process.env.GUREUM_TEST_LOG ?? 'silent' }),
+      ...options.overrides,
     });
   } catch (err: unknown) {
     await db.close();
@@ -220,6 +225,8 @@ export interface VmBody {
   start?: boolean;
   description?: string;
   tags?: string[];
+  /** Create for this user (admins). */
+  ownerId?: string;
 }
 
 export function vmBody(imageId: string, overrides: Partial<VmBody> = {}): VmBody {

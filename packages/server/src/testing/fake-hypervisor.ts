@@ -1,22 +1,44 @@
 import { AppError } from '../domain/errors.js';
 import type { VmState } from '../domain/model.js';
+import type { Duplex } from 'node:stream';
 import type {
   CallOptions,
+  ConsoleKind,
+  FirmwareSupport,
   HostInfo,
   Hypervisor,
   HypervisorEvent,
   HypervisorStatus,
   LifecycleCause,
   Unsubscribe,
+  VmBootConfig,
+  VmCdromSpec,
   VmRuntime,
   VmSpec,
   VolumeInfo,
   VolumeRef,
 } from '../ports/hypervisor.js';
+import { FakeConsoles } from './fake-consoles.js';
 
 interface FakeVm {
+  /** The persistent definition. */
   spec: VmSpec;
   state: VmState;
+  /** The definition the running VM started with (live media changes apply to it); null while it is off. */
+  live: VmSpec | null;
+  /** libvirt's reason for the state, as the adapter words it (`shutdown`, `destroyed`, `booted`, …). */
+  reason?: string;
+}
+
+/** A blank qcow2 as libvirt creates it is not empty: its header and tables take this much of the file. */
+export const BLANK_QCOW2_ALLOCATION_BYTES = 196_608;
+
+function bootConfigOf(spec: VmSpec): VmBootConfig {
+  const hasDisk = spec.disks.length > 0;
+  const hasCdrom = spec.cdrom !== null;
+  // What the adapter writes (domain-spec.ts effectiveBootOrder): a mode naming a missing device kind falls back.
+  const bootOrder = hasDisk && hasCdrom ? spec.bootOrder : hasDisk ? 'hd' : 'cdrom';
+  return { bootOrder, hasMedia: spec.cdrom?.media != null };
 }
 
 const key = (ref: VolumeRef): string => `${ref.pool}/${ref.name}`;
@@ -38,6 +60,10 @@ export class FakeHypervisor implements Hypervisor {
   private readonly failures = new Map<string, Error>();
   /** A guest that ignores ACPI: `shutdownVm` succeeds and nothing happens (graceful stops time out). */
   ignoreShutdown = false;
+  /** What `firmwareSupport` reports (a host with OVMF by default). */
+  uefiAvailable = true;
+  /** The VMs' consoles: a TCP RFB-banner echo server per VM for VNC, in-memory echo streams for serial. */
+  readonly consoles = new FakeConsoles();
 
   onStatus(listener: (status: HypervisorStatus) => void): Unsubscribe {
     this.statusListeners.add(listener);
@@ -62,8 +88,29 @@ export class FakeHypervisor implements Hypervisor {
   /** Emits an event as if something outside Gureum (virsh, the guest) changed a VM. */
   emitExternal(vmId: string, cause: LifecycleCause, detail: string, state: VmState | null): void {
     const vm = this.vms.get(vmId);
-    if (vm && state) vm.state = state;
+    if (vm && state) this.setState(vm, state, detail);
+    if (state === 'stopped' || state === 'crashed') this.consoles.vmStopped(vmId);
     this.emit({ kind: 'lifecycle', vmId, name: vm?.spec.name ?? vmId, cause, detail, state });
+  }
+
+  /** The guest rebooted itself (libvirt's REBOOT event): the VM keeps running on its live definition. */
+  emitGuestReboot(vmId: string): void {
+    this.reboot(vmId);
+  }
+
+  /** The guest wrote `bytes` to a disk: the volume's allocation grows as a qcow2 file's would. */
+  writeToVolume(ref: VolumeRef, bytes: number): void {
+    const vol = this.volumes.get(key(ref));
+    if (!vol) throw new Error(`no volume ${key(ref)}`);
+    vol.allocationBytes += bytes;
+  }
+
+  private setState(vm: FakeVm, state: VmState, reason: string): void {
+    const wasOff = vm.state === 'stopped' || vm.state === 'crashed';
+    vm.state = state;
+    vm.reason = reason;
+    if (state === 'stopped' || state === 'crashed') vm.live = null;
+    else if (wasOff || vm.live === null) vm.live = structuredClone(vm.spec);
   }
 
   private emit(event: HypervisorEvent): void {
@@ -107,12 +154,13 @@ export class FakeHypervisor implements Hypervisor {
     if (!from.includes(vm.state)) {
       throw new AppError('VM_INVALID_STATE', 'conflict', `VM is ${vm.state}`);
     }
-    vm.state = to;
+    this.setState(vm, to, detail);
+    if (to === 'stopped' || to === 'crashed') this.consoles.vmStopped(id);
     this.emit({ kind: 'lifecycle', vmId: id, name: vm.spec.name, cause, detail, state: to });
   }
 
   private runtime(vm: FakeVm): VmRuntime {
-    return { id: vm.spec.id, name: vm.spec.name, state: vm.state, reason: 'unknown' };
+    return { id: vm.spec.id, name: vm.spec.name, state: vm.state, reason: vm.reason ?? 'unknown' };
   }
 
   hostInfo(_options?: CallOptions): Promise<HostInfo> {
@@ -145,7 +193,11 @@ export class FakeHypervisor implements Hypervisor {
       const clash = [...this.vms.values()].find((v) => v.spec.name === spec.name && v.spec.id !== spec.id);
       if (clash) throw new AppError('VM_NAME_TAKEN', 'conflict', `domain '${spec.name}' already exists`);
       const existing = this.vms.get(spec.id);
-      this.vms.set(spec.id, { spec, state: existing?.state ?? 'stopped' });
+      this.vms.set(spec.id, {
+        spec: structuredClone(spec),
+        state: existing?.state ?? 'stopped',
+        live: existing?.live ?? null,
+      });
       this.emit({
         kind: 'lifecycle',
         vmId: spec.id,
@@ -164,6 +216,8 @@ export class FakeHypervisor implements Hypervisor {
       if (vm.state !== 'stopped')
         throw new AppError('VM_INVALID_STATE', 'conflict', 'cannot undefine a running VM here');
       this.vms.delete(id);
+      // Undefined with the NVRAM flag: libvirt removes the UEFI variables file too.
+      if (vm.spec.nvram) this.volumes.delete(key(vm.spec.nvram));
       this.emit({
         kind: 'lifecycle',
         vmId: id,
@@ -177,7 +231,23 @@ export class FakeHypervisor implements Hypervisor {
 
   startVm(id: string): Promise<void> {
     return this.call('startVm', () => {
+      const { spec } = this.vm(id);
+      const media = spec.cdrom?.media;
+      if (media && !this.volumes.has(key(media)))
+        throw new AppError('INTERNAL', 'internal', `cdrom source ${key(media)} is missing`);
       this.transition(id, ['stopped', 'crashed'], 'running', 'started', 'booted');
+      // libvirt copies the OVMF variables template into a missing NVRAM file at the first start.
+      if (spec.firmware === 'uefi' && spec.nvram && !this.volumes.has(key(spec.nvram))) {
+        const ref = spec.nvram;
+        this.volumes.set(key(ref), {
+          ref,
+          path: `/fake/${ref.pool}/${ref.name}`,
+          format: 'raw',
+          capacityBytes: 540_672,
+          allocationBytes: 540_672,
+          backing: null,
+        });
+      }
     });
   }
 
@@ -232,6 +302,32 @@ export class FakeHypervisor implements Hypervisor {
     });
   }
 
+  changeMedia(id: string, cdrom: VmCdromSpec): Promise<void> {
+    return this.call('changeMedia', () => {
+      const vm = this.vm(id);
+      if (vm.live === null)
+        throw new AppError('VM_INVALID_STATE', 'conflict', 'domain is not running (live change)');
+      if (vm.live.cdrom?.target !== cdrom.target)
+        throw new AppError('INTERNAL', 'internal', `no cdrom ${cdrom.target}`);
+      if (cdrom.media && !this.volumes.has(key(cdrom.media)))
+        throw new AppError('INTERNAL', 'internal', `no volume ${key(cdrom.media)}`);
+      vm.live.cdrom = { ...vm.live.cdrom, media: cdrom.media };
+    });
+  }
+
+  bootConfig(id: string, which: { live: boolean }): Promise<VmBootConfig | null> {
+    return this.call('bootConfig', () => {
+      const vm = this.vms.get(id);
+      if (!vm) return null;
+      const spec = which.live ? vm.live : vm.spec;
+      return spec ? bootConfigOf(spec) : null;
+    });
+  }
+
+  firmwareSupport(): Promise<FirmwareSupport> {
+    return this.call('firmwareSupport', () => ({ uefi: this.uefiAvailable }));
+  }
+
   vmVolumes(id: string): Promise<VolumeRef[]> {
     return this.call('vmVolumes', () => {
       const vm = this.vms.get(id);
@@ -266,7 +362,7 @@ export class FakeHypervisor implements Hypervisor {
         path: `/fake/${spec.ref.pool}/${spec.ref.name}`,
         format: spec.format,
         capacityBytes: spec.capacityBytes,
-        allocationBytes: 0,
+        allocationBytes: spec.format === 'qcow2' ? BLANK_QCOW2_ALLOCATION_BYTES : 0,
         backing: backing ? { path: backing.path, format: backing.format } : null,
       };
       this.volumes.set(key(spec.ref), info);
@@ -286,6 +382,14 @@ export class FakeHypervisor implements Hypervisor {
 
   listVolumes(pool: string): Promise<VolumeInfo[]> {
     return this.call('listVolumes', () => [...this.volumes.values()].filter((v) => v.ref.pool === pool));
+  }
+
+  async openConsole(id: string, kind: ConsoleKind, _options?: CallOptions): Promise<Duplex> {
+    this.enter('openConsole');
+    const vm = this.vm(id);
+    if (vm.state !== 'running' && vm.state !== 'paused')
+      throw new AppError('VM_INVALID_STATE', 'conflict', `VM is ${vm.state}`);
+    return this.consoles.open(id, kind);
   }
 
   async uploadVolume(

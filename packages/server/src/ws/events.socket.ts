@@ -5,6 +5,7 @@ import { AppError } from '../domain/errors.js';
 import type { EventRecord } from '../domain/model.js';
 import type { AppServices } from '../http/context.js';
 import { canSee, type Actor } from '../services/access.js';
+import type { EventClientCursor } from '../services/metrics.js';
 import { problemFromError } from '../tasks/index.js';
 
 const AUTH_TIMEOUT_MS = 10_000;
@@ -78,9 +79,11 @@ export function registerEventsSocket(app: FastifyInstance, s: AppServices): void
     }, AUTH_TIMEOUT_MS);
     let started = false;
     let unsubscribe: (() => void) | null = null;
+    let cursor: EventClientCursor | null = null;
     socket.on('close', () => {
       clearTimeout(authTimer);
       unsubscribe?.();
+      cursor?.close();
     });
     socket.on('message', (raw: Buffer, isBinary: boolean) => {
       if (started) return; // the stream is one-way after authentication
@@ -132,6 +135,7 @@ export function registerEventsSocket(app: FastifyInstance, s: AppServices): void
       const send = (e: EventRecord): void => {
         if (e.id <= lastSent) return;
         lastSent = e.id;
+        cursor?.delivered(e.id);
         if (!visible(e)) return;
         if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
           logger.warn({ actor: actor.id }, 'closing a slow events client; it resumes with since');
@@ -170,6 +174,8 @@ export function registerEventsSocket(app: FastifyInstance, s: AppServices): void
         }
       }
       replaying = false;
+      // Where this client stands in the log, for the event-lag metrics (it skips what it may not see, too).
+      if (ws.readyState === ws.OPEN) cursor ??= services.metrics.trackEventClient(lastSent);
       for (const e of pending.splice(0)) send(e);
     }
   });

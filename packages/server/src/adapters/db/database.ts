@@ -1,10 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type {
+  AuditLog,
   Database,
   EventLog,
   IdempotencyStore,
   ImageRepository,
   LeaseStore,
+  PoolStats,
+  QuotaRepository,
   TaskStore,
   TokenRepository,
   VmRepository,
@@ -67,6 +70,9 @@ export class KyselyDatabase implements Database {
   readonly leases: LeaseStore;
   readonly events: EventLog;
   readonly idempotency: IdempotencyStore;
+  readonly audit: AuditLog;
+  readonly quotas: QuotaRepository;
+  readonly #poolStats: () => PoolStats;
   readonly #tracker = new TransactionTracker();
   readonly #logger: DbLogger | undefined;
   #closed: Promise<void> | undefined;
@@ -85,6 +91,9 @@ export class KyselyDatabase implements Database {
     this.leases = repos.leases;
     this.events = repos.events;
     this.idempotency = repos.idempotency;
+    this.audit = repos.audit;
+    this.quotas = repos.quotas;
+    this.#poolStats = opened.poolStats;
   }
 
   async transaction<T>(work: (repos: DbRepositories) => Promise<T>): Promise<T> {
@@ -105,6 +114,10 @@ export class KyselyDatabase implements Database {
       this.#logger?.error({ err }, 'database ping failed');
       return false;
     }
+  }
+
+  poolStats(): PoolStats {
+    return this.#poolStats();
   }
 
   /** Closes the pool / file. Safe to call more than once. */

@@ -14,6 +14,7 @@ import {
   type SqliteDialectConfig,
 } from 'kysely';
 import pg from 'pg';
+import type { PoolStats } from '../../ports/repositories.js';
 import type { DialectName } from './dialect-name.js';
 import type { DB } from './schema.js';
 
@@ -28,6 +29,8 @@ export interface OpenedDatabase {
   readonly db: Kysely<DB>;
   /** Where the data lives, for logs (never contains a password). */
   readonly location: string;
+  /** The connection pool right now (metrics). */
+  readonly poolStats: () => PoolStats;
 }
 
 /**
@@ -37,6 +40,25 @@ export interface OpenedDatabase {
  * wait for it — this also covers a second process on the same file (busy_timeout makes it wait).
  */
 class ImmediateSqliteDriver extends SqliteDriver {
+  /** The single connection's use, counted around Kysely's mutex, for `poolStats`. */
+  readonly usage = { busy: 0, waiting: 0 };
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    this.usage.waiting += 1;
+    try {
+      const connection = await super.acquireConnection();
+      this.usage.busy += 1;
+      return connection;
+    } finally {
+      this.usage.waiting -= 1;
+    }
+  }
+
+  override async releaseConnection(): Promise<void> {
+    this.usage.busy -= 1;
+    await super.releaseConnection();
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
@@ -55,12 +77,15 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
+  /** The driver Kysely created (one per Kysely instance). */
+  driver: ImmediateSqliteDriver | undefined;
   constructor(config: SqliteDialectConfig) {
     super(config);
     this.#config = config;
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config);
+    this.driver = new ImmediateSqliteDriver(this.#config);
+    return this.driver;
   }
   override createAdapter(): DialectAdapter {
     return new TransactionalDdlSqliteAdapter();
@@ -74,10 +99,15 @@ export function openSqlite(file: string): OpenedDatabase {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
+  const dialect = new ImmediateSqliteDialect({ database: sqlite });
   return {
     dialect: 'sqlite',
-    db: new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) }),
+    db: new Kysely<DB>({ dialect }),
     location: file,
+    poolStats: () => {
+      const usage = dialect.driver?.usage ?? { busy: 0, waiting: 0 };
+      return { total: 1, idle: usage.busy > 0 ? 0 : 1, waiting: usage.waiting };
+    },
   };
 }
 
@@ -95,6 +125,7 @@ export function openPostgres(
     dialect: 'postgres',
     db: new Kysely<DB>({ dialect: new PostgresDialect({ pool }) }),
     location: redactUrl(url),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   };
 }
 

@@ -12,4 +12,5 @@ export { KyselyTaskStore } from './task.repository.js';
 export { KyselyLeaseStore } from './lease.repository.js';
 export { KyselyEventLog } from './event.repository.js';
 export { KyselyIdempotencyStore } from './idempotency.repository.js';
+export { KyselyAuditLog } from './audit.repository.js';
 export { uniqueViolationOf } from './errors.js';

@@ -1,9 +1,11 @@
 import type { Repositories } from '../../ports/repositories.js';
+import { KyselyAuditLog } from './audit.repository.js';
 import type { DbContext } from './context.js';
 import { KyselyEventLog } from './event.repository.js';
 import { KyselyIdempotencyStore } from './idempotency.repository.js';
 import { KyselyImageRepository } from './image.repository.js';
 import { KyselyLeaseStore } from './lease.repository.js';
+import { KyselyQuotaRepository } from './quota.repository.js';
 import { KyselyTaskStore } from './task.repository.js';
 import { KyselyTokenRepository } from './token.repository.js';
 import { KyselyUserRepository } from './user.repository.js';
@@ -26,5 +28,7 @@ export function createRepositories(ctx: DbContext): DbRepositories {
     leases: new KyselyLeaseStore(ctx),
     events: new KyselyEventLog(ctx),
     idempotency: new KyselyIdempotencyStore(ctx),
+    audit: new KyselyAuditLog(ctx),
+    quotas: new KyselyQuotaRepository(ctx),
   };
 }

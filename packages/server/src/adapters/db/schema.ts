@@ -48,6 +48,10 @@ export interface VmsTable {
   installation_started_at: string | null;
   installation_finished_at: string | null;
   keep_media_after_install: number;
+  /** Bytes; added by 0004_installation. */
+  installation_baseline_bytes: number | null;
+  /** Bytes; added by 0002_quotas (the system disk a create will make, counted until it exists). */
+  planned_disk_bytes: number | null;
   last_state: string;
   /** When `last_state` was last written by `setLastState` (not part of the record). */
   last_state_at: string | null;
@@ -142,6 +146,33 @@ export interface IdempotencyKeysTable {
   created_at: string;
 }
 
+/** Append-only (triggers refuse UPDATE and DELETE). */
+export interface AuditEventsTable {
+  id: string;
+  time: string;
+  actor_id: string | null;
+  action: string;
+  resource_kind: string | null;
+  resource_id: string | null;
+  owner_id: string | null;
+  outcome: string;
+  status: number | null;
+  request_id: string | null;
+  source_address: string | null;
+  /** JSON object. */
+  details: string | null;
+}
+
+/** One user's limits (0002_quotas); null is unlimited, and so is a missing row. */
+export interface QuotasTable {
+  user_id: string;
+  max_vms: number | null;
+  max_vcpus: number | null;
+  max_memory_bytes: number | null;
+  max_disk_bytes: number | null;
+  updated_at: string;
+}
+
 export interface DB {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -153,6 +184,8 @@ export interface DB {
   leases: LeasesTable;
   events: EventsTable;
   idempotency_keys: IdempotencyKeysTable;
+  audit_events: AuditEventsTable;
+  quotas: QuotasTable;
 }
 
 /**
@@ -175,4 +208,6 @@ export const UNIQUE_CONSTRAINTS: Readonly<Record<string, string>> = {
   leases_pkey: 'leases.resource_key',
   events_pkey: 'events.id',
   idempotency_keys_pkey: 'idempotency_keys.key+user_id',
+  audit_events_pkey: 'audit_events.id',
+  quotas_pkey: 'quotas.user_id',
 };

@@ -192,6 +192,18 @@ export class KyselyTaskStore implements TaskStore {
       .execute();
   }
 
+  async countByKindAndStatus(): Promise<{ kind: string; status: TaskStatus; count: number }[]> {
+    const rows = await this.ctx
+      .executor()
+      .selectFrom('tasks')
+      .select((eb) => ['kind', 'status', eb.fn.countAll<number>().as('count')])
+      .groupBy(['kind', 'status'])
+      .orderBy('kind')
+      .orderBy('status')
+      .execute();
+    return rows.map((r) => ({ kind: r.kind, status: r.status as TaskStatus, count: r.count }));
+  }
+
   async listSteps(taskId: string): Promise<TaskStepRecord[]> {
     const rows = await this.ctx
       .executor()

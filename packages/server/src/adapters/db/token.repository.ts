@@ -54,15 +54,24 @@ export class KyselyTokenRepository implements TokenRepository {
     return row ? toApiToken(row) : null;
   }
 
-  async listByUser(userId: string): Promise<ApiToken[]> {
-    const rows = await this.ctx
+  async findById(id: string): Promise<ApiToken | null> {
+    const row = await this.ctx
       .executor()
       .selectFrom('api_tokens')
       .selectAll()
-      .where('user_id', '=', userId)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? toApiToken(row) : null;
+  }
+
+  async listByUser(
+    userId: string,
+    filter: { kind?: ApiToken['kind']; unrevoked?: true } = {},
+  ): Promise<ApiToken[]> {
+    let query = this.ctx.executor().selectFrom('api_tokens').selectAll().where('user_id', '=', userId);
+    if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+    if (filter.unrevoked) query = query.where('revoked_at', 'is', null);
+    const rows = await query.orderBy('created_at').orderBy('id').execute();
     return rows.map(toApiToken);
   }
 
@@ -74,6 +83,30 @@ export class KyselyTokenRepository implements TokenRepository {
       .set({ revoked_at: isoTime(at) })
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
+      .execute();
+  }
+
+  async revokeSessions(userId: string, at: string, exceptId?: string): Promise<number> {
+    let query = this.ctx
+      .executor()
+      .updateTable('api_tokens')
+      .set({ revoked_at: isoTime(at) })
+      .where('user_id', '=', userId)
+      .where('kind', '=', 'session')
+      .where('revoked_at', 'is', null);
+    if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** One conditional UPDATE: concurrent requests with the same token write at most once per interval. */
+  async touchIfStale(id: string, at: string, staleBefore: string): Promise<void> {
+    await this.ctx
+      .executor()
+      .updateTable('api_tokens')
+      .set({ last_used_at: isoTime(at) })
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', isoTime(staleBefore))]))
       .execute();
   }
 

@@ -1,9 +1,9 @@
 import type { Selectable } from 'kysely';
 import type { Role, User } from '../../domain/model.js';
-import type { UserRepository } from '../../ports/repositories.js';
+import type { Page, UserListFilter, UserRepository } from '../../ports/repositories.js';
 import type { DbContext } from './context.js';
 import { translateUnique } from './errors.js';
-import { isoTime } from './mapping.js';
+import { decodeCursor, isoTime, pageSize, toPage } from './mapping.js';
 import type { UsersTable } from './schema.js';
 
 export function toUser(row: Selectable<UsersTable>): User {
@@ -71,6 +71,57 @@ export class KyselyUserRepository implements UserRepository {
   async list(): Promise<User[]> {
     const rows = await this.ctx.executor().selectFrom('users').selectAll().orderBy('username').execute();
     return rows.map(toUser);
+  }
+
+  /** Keyset on the username (unique, byte order on both dialects: see 0001's `keyText`). */
+  async listPage(filter: UserListFilter): Promise<Page<User>> {
+    const limit = pageSize(filter.limit);
+    let query = this.ctx.executor().selectFrom('users').selectAll();
+    if (filter.role !== undefined) query = query.where('role', '=', filter.role);
+    if (filter.cursor !== undefined) {
+      const [afterUsername] = decodeCursor(filter.cursor, ['string']);
+      query = query.where('username', '>', afterUsername);
+    }
+    const rows = await query
+      .orderBy('username')
+      .limit(limit + 1)
+      .execute();
+    return toPage(rows, limit, toUser, (row) => [row.username]);
+  }
+
+  /**
+   * PostgreSQL: `SELECT … FOR UPDATE` of every admin row. A transaction that waited for a lock re-reads the rows it
+   * got (READ COMMITTED re-checks the WHERE on the new row version), so an admin demoted meanwhile is not counted.
+   * SQLite: a plain read; `transaction()` runs `BEGIN IMMEDIATE`, so write transactions are serial already.
+   */
+  async lockAdmins(): Promise<string[]> {
+    const query = this.ctx
+      .executor()
+      .selectFrom('users')
+      .select('id')
+      .where('role', '=', 'admin')
+      .orderBy('id');
+    const rows = await (this.ctx.dialect === 'postgres' ? query.forUpdate() : query).execute();
+    return rows.map((r) => r.id);
+  }
+
+  async countOwned(id: string): Promise<{ vms: number; images: number }> {
+    const row = await this.ctx
+      .executor()
+      .selectNoFrom((eb) => [
+        eb
+          .selectFrom('vms')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .where('owner_id', '=', id)
+          .as('vms'),
+        eb
+          .selectFrom('images')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .where('owner_id', '=', id)
+          .as('images'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { vms: row.vms ?? 0, images: row.images ?? 0 };
   }
 
   async update(id: string, patch: Partial<Pick<User, 'role' | 'passwordHash' | 'updatedAt'>>): Promise<void> {

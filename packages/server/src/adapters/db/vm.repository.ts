@@ -46,6 +46,9 @@ export function toVm(row: Selectable<VmsTable>): VmRecord {
     installationStartedAt: row.installation_started_at,
     installationFinishedAt: row.installation_finished_at,
     keepMediaAfterInstall: fromFlag(row.keep_media_after_install),
+    // bigint: read as a number on both dialects (dialects.ts parses INT8).
+    installationBaselineBytes: row.installation_baseline_bytes,
+    plannedDiskBytes: row.planned_disk_bytes,
     lastState: row.last_state as VmState,
     version: row.version,
     createdAt: row.created_at,
@@ -69,6 +72,8 @@ const vmColumns: ColumnMap<VmFields, VmsTable> = {
   installationStartedAt: (v) => ({ installation_started_at: isoTimeOrNull(v) }),
   installationFinishedAt: (v) => ({ installation_finished_at: isoTimeOrNull(v) }),
   keepMediaAfterInstall: (v) => ({ keep_media_after_install: toFlag(v) }),
+  installationBaselineBytes: (v) => ({ installation_baseline_bytes: v ?? null }),
+  plannedDiskBytes: (v) => ({ planned_disk_bytes: v ?? null }),
   lastState: (v) => ({ last_state: v }),
   updatedAt: (v) => ({ updated_at: isoTime(v) }),
 };
@@ -189,6 +194,17 @@ export class KyselyVmRepository implements VmRepository {
   }
 
   /** VMs that use the image, as the source of their system disk or as the medium in their cdrom. */
+  async listByInstallationStatus(status: InstallationStatus): Promise<VmRecord[]> {
+    const rows = await this.ctx
+      .executor()
+      .selectFrom('vms')
+      .selectAll()
+      .where('installation_status', '=', status)
+      .orderBy('id')
+      .execute();
+    return rows.map(toVm);
+  }
+
   async countByImage(imageId: string): Promise<number> {
     const row = await this.ctx
       .executor()

@@ -1,19 +1,26 @@
 import { mkdir, rm } from 'node:fs/promises';
+import type { Duplex } from 'node:stream';
 import { DomainRebootFlags, DomainShutdownFlags, type LibvirtClient } from '@gureum/libvirt';
 import type {
   CallOptions,
+  ConsoleKind,
+  FirmwareSupport,
   HostInfo,
   Hypervisor,
   HypervisorEvent,
   HypervisorStatus,
   Unsubscribe,
+  VmBootConfig,
+  VmCdromSpec,
   VmRuntime,
   VmSpec,
   VolumeInfo,
   VolumeRef,
 } from '../../ports/hypervisor.js';
+import { openSerialConsole, openVncConsole } from './consoles.js';
 import { serialLogPath } from './domain-spec.js';
 import { isInvalidState, isMissingDomain, translated, translateError, type ErrorContext } from './errors.js';
+import * as media from './media.js';
 import { LibvirtSession, type AdapterLogger, type SessionOptions } from './session.js';
 import * as storage from './storage.js';
 import * as vms from './vms.js';
@@ -62,6 +69,7 @@ function versionText(encoded: bigint): string {
  */
 export class LibvirtHypervisor implements Hypervisor {
   private readonly managedPools: Set<string>;
+  private firmware: { client: LibvirtClient | undefined; answer: Promise<FirmwareSupport> } | undefined;
 
   private constructor(
     private readonly session: LibvirtSession,
@@ -220,6 +228,35 @@ export class LibvirtHypervisor implements Hypervisor {
     return this.domainCall('resumeVm', id, options, (client, dom, o) => client.domainResume({ dom }, o));
   }
 
+  changeMedia(id: string, cdrom: VmCdromSpec, options?: CallOptions): Promise<void> {
+    return this.domainCall('changeMedia', id, options, (client, _dom, o) =>
+      media.changeMedia(client, id, cdrom, o),
+    );
+  }
+
+  bootConfig(id: string, which: { live: boolean }, options?: CallOptions): Promise<VmBootConfig | null> {
+    const o = { signal: options?.signal };
+    return this.run({ operation: 'bootConfig', vm: id, signal: o.signal }, (client) =>
+      media.bootConfig(client, id, which.live, o),
+    );
+  }
+
+  /** Asked once per connection: what a host's firmware offers does not change while it runs. */
+  firmwareSupport(options?: CallOptions): Promise<FirmwareSupport> {
+    const o = { signal: options?.signal };
+    const client = this.session.status === 'up' ? this.session.requireClient() : undefined;
+    if (this.firmware && this.firmware.client === client) return this.firmware.answer;
+    const answer = this.run({ operation: 'firmwareSupport', signal: o.signal }, (c) =>
+      media.firmwareSupport(c, this.options.domainType, o),
+    );
+    const entry = { client, answer };
+    this.firmware = entry;
+    answer.catch(() => {
+      if (this.firmware === entry) this.firmware = undefined;
+    });
+    return answer;
+  }
+
   vmVolumes(id: string, options?: CallOptions): Promise<VolumeRef[]> {
     const o = { signal: options?.signal };
     return this.run({ operation: 'vmVolumes', vm: id, signal: o.signal }, (client) =>
@@ -268,6 +305,13 @@ export class LibvirtHypervisor implements Hypervisor {
     const o = { signal: options?.signal };
     return this.run({ operation: 'listVolumes', pool, signal: o.signal }, (client) =>
       storage.listVolumes(client, pool, o),
+    );
+  }
+
+  openConsole(id: string, kind: ConsoleKind, options?: CallOptions): Promise<Duplex> {
+    const o = { signal: options?.signal };
+    return this.run({ operation: 'openConsole', vm: id, signal: o.signal }, (client) =>
+      kind === 'vnc' ? openVncConsole(client, id, o) : openSerialConsole(this.options.uri, id, o),
     );
   }
 

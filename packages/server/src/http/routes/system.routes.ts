@@ -15,8 +15,8 @@ export function registerSystemRoutes(app: FastifyInstance, s: AppServices): void
     } as const;
   });
 
-  registerRoute(app, 'login', async ({ body }) => {
-    const { token, expiresAt } = await s.auth.login(body.username, body.password);
+  registerRoute(app, 'login', async ({ body, raw }) => {
+    const { token, expiresAt } = await s.auth.login(body.username, body.password, { address: raw.ip });
     return { token, expiresAt };
   });
 

@@ -1,0 +1,80 @@
+/**
+ * The cdrom and the boot configuration of a domain: live media changes, the boot order and media as a definition
+ * says, and what firmware the host offers. Libvirt errors pass through untranslated; the adapter translates.
+ */
+import { DomainDeviceModifyFlags, DomainState, DomainXmlFlags, type LibvirtClient } from '@gureum/libvirt';
+import {
+  bootOrderOf,
+  buildCdromMediaXml,
+  parseDomainCapabilitiesXml,
+  parseDomainXml,
+} from '@gureum/libvirt-xml';
+import type { FirmwareSupport, VmBootConfig, VmCdromSpec } from '../../ports/hypervisor.js';
+import { isMissingDomain } from './errors.js';
+import { volumePath, type CallOpts } from './storage.js';
+import { domHandle, isUuid } from './vms.js';
+
+/**
+ * Inserts or ejects the media of a running domain's cdrom (`domainUpdateDeviceFlags`, LIVE only). FORCE opens a tray
+ * the guest locked: an installed system that mounted the ISO must not keep the API from ejecting it.
+ */
+export async function changeMedia(
+  client: LibvirtClient,
+  id: string,
+  cdrom: VmCdromSpec,
+  o: CallOpts,
+): Promise<void> {
+  const file = cdrom.media === null ? null : await volumePath(client, cdrom.media, o);
+  const xml = buildCdromMediaXml(cdrom.target, file, { bus: cdrom.bus });
+  await client.domainUpdateDeviceFlags(
+    { dom: domHandle(id), xml, flags: DomainDeviceModifyFlags.Live | DomainDeviceModifyFlags.Force },
+    o,
+  );
+}
+
+/**
+ * Boot order and media of the persistent definition, or of the running domain (`live`); null when the domain does
+ * not exist, or for `live` when it does not run (libvirt would answer with the inactive definition).
+ */
+export async function bootConfig(
+  client: LibvirtClient,
+  id: string,
+  live: boolean,
+  o: CallOpts,
+): Promise<VmBootConfig | null> {
+  if (!isUuid(id)) return null;
+  const dom = domHandle(id);
+  try {
+    if (live) {
+      const { state } = await client.domainGetState({ dom, flags: 0 }, o);
+      if (state === DomainState.Shutoff || state === DomainState.Crashed || state === DomainState.NoState) {
+        return null;
+      }
+    }
+    const xml = await client.domainGetXmlDesc({ dom, flags: live ? 0 : DomainXmlFlags.Inactive }, o);
+    const parsed = parseDomainXml(xml);
+    return {
+      bootOrder: bootOrderOf(parsed),
+      hasMedia: parsed.disks.some((d) => d.device === 'cdrom' && d.source !== null),
+    };
+  } catch (err: unknown) {
+    if (isMissingDomain(err)) return null;
+    throw err;
+  }
+}
+
+/**
+ * What firmware new VMs can have, from libvirt's domain capabilities for the machine and domain type Gureum
+ * defines (`pc`): UEFI when libvirt can auto-select an EFI build or knows a pflash loader (OVMF installed).
+ */
+export async function firmwareSupport(
+  client: LibvirtClient,
+  domainType: 'qemu' | 'kvm',
+  o: CallOpts,
+): Promise<FirmwareSupport> {
+  const xml = await client.connectGetDomainCapabilities(
+    { emulatorbin: null, arch: 'x86_64', machine: 'pc', virttype: domainType, flags: 0 },
+    o,
+  );
+  return { uefi: parseDomainCapabilitiesXml(xml).efiSupported };
+}

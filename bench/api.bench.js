@@ -1267,7 +1267,9 @@ async function run(opts, log) {
 
   for (const backend of opts.backends) {
     const benches =
-      backend === 'sqlite' || opts.postgresAll ? opts.only : opts.only.filter((b) => b === 'list');
+      backend === 'sqlite' || opts.postgresAll
+        ? opts.only
+        : opts.only.filter((b) => b === 'list' || b === 'members');
     if (benches.length === 0) continue;
     checkStop();
     log(

@@ -4,7 +4,7 @@
 // and kill -9 in the middle of vm.complete-installation.
 import { createReadStream, statSync } from 'node:fs';
 import type { Image, Task, Vm } from '@gureum/contract';
-import { ensureTestGuests, readSerialLog, virshOk } from '@gureum/test-support';
+import { domainState, ensureTestGuests, readSerialLog, virshOk } from '@gureum/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { done, startGureum, uploadTestImage, type GureumServer } from './harness.js';
 import { waitUntil } from './observe.js';
@@ -139,6 +139,8 @@ describe('install from ISO with no API call after start', () => {
       // The power cycle onto the new definition: the running domain boots the disk only and has no ISO.
       await waitUntil(
         async () => {
+          // virsh prints the inactive XML of a domain that is off: only a running one shows its live devices.
+          if ((await domainState(vm.name)) !== 'running') return false;
           const live = await devices(vm.name, false);
           return bootOf(live.disk) === 1 && !hasMedia(live.cdrom);
         },

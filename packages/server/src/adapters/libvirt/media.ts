@@ -2,7 +2,14 @@
  * The cdrom and the boot configuration of a domain: live media changes, the boot order and media as a definition
  * says, and what firmware the host offers. Libvirt errors pass through untranslated; the adapter translates.
  */
-import { DomainDeviceModifyFlags, DomainState, DomainXmlFlags, type LibvirtClient } from '@gureum/libvirt';
+import {
+  DomainDeviceModifyFlags,
+  DomainState,
+  DomainXmlFlags,
+  ErrorNumber,
+  isLibvirtError,
+  type LibvirtClient,
+} from '@gureum/libvirt';
 import {
   bootOrderOf,
   buildCdromMediaXml,
@@ -13,6 +20,22 @@ import type { FirmwareSupport, VmBootConfig, VmCdromSpec } from '../../ports/hyp
 import { isMissingDomain } from './errors.js';
 import { volumePath, type CallOpts } from './storage.js';
 import { domHandle, isUuid } from './vms.js';
+
+/** Attempts of a live media change that QEMU refuses because the guest closed the tray meanwhile. */
+const TRAY_ATTEMPTS = 10;
+const TRAY_RETRY_MS = 300;
+
+/**
+ * QEMU refused to remove or insert the medium because the tray was closed again after libvirt opened it: the guest
+ * did it (SeaBIOS and the guest's driver probe and load the drive while it boots). Trying again succeeds. QEMU says
+ * "Tray of the device is not open" (insert) or "Tray of device 'ide0-1-0' is not open" (remove).
+ */
+function isTrayRace(err: unknown): boolean {
+  return (
+    isLibvirtError(err, ErrorNumber.InternalError) &&
+    /\btray of (the )?device\b.*\bnot open\b/i.test(err.message)
+  );
+}
 
 /**
  * Inserts or ejects the media of a running domain's cdrom (`domainUpdateDeviceFlags`, LIVE only). FORCE opens a tray
@@ -26,10 +49,21 @@ export async function changeMedia(
 ): Promise<void> {
   const file = cdrom.media === null ? null : await volumePath(client, cdrom.media, o);
   const xml = buildCdromMediaXml(cdrom.target, file, { bus: cdrom.bus });
-  await client.domainUpdateDeviceFlags(
-    { dom: domHandle(id), xml, flags: DomainDeviceModifyFlags.Live | DomainDeviceModifyFlags.Force },
-    o,
-  );
+  const args = {
+    dom: domHandle(id),
+    xml,
+    flags: DomainDeviceModifyFlags.Live | DomainDeviceModifyFlags.Force,
+  };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.domainUpdateDeviceFlags(args, o);
+      return;
+    } catch (err: unknown) {
+      if (!isTrayRace(err) || attempt >= TRAY_ATTEMPTS) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, TRAY_RETRY_MS));
+    o.signal?.throwIfAborted();
+  }
 }
 
 /**

@@ -282,9 +282,11 @@ function hostileRequests(): Hostile[] {
       code: 'IMAGE_NOT_FOUND',
     },
     {
+      // `/api/v1/../../etc/passwd` is normalised by the URL parser to `/etc/passwd`, an app route of the web
+      // dashboard (its index.html); encoded slashes keep the traversal attempt inside the API.
       what: 'unknown route',
       method: 'GET',
-      path: '/api/v1/../../etc/passwd',
+      path: '/api/v1/no-such-thing/..%2f..%2fetc%2fpasswd',
       status: 404,
       code: 'ROUTE_NOT_FOUND',
     },

@@ -1,22 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ApiToken } from '../../domain/model.js';
-import { aUser, anImage, at, aVm, DIALECTS, openTestDatabase, type TestDatabase } from './testing.js';
+import { anImage, at, aUser, aVm, DIALECTS, useTestDatabase } from './testing.js';
 
 // The repository methods behind users and tokens management, on real databases of both dialects (SQLite in memory,
 // PostgreSQL in a throw-away database); no fakes.
 for (const dialect of DIALECTS) {
   describe(`accounts repositories (${dialect})`, () => {
-    let t: TestDatabase;
-    beforeAll(async () => {
-      t = await openTestDatabase(dialect);
-    });
-    afterAll(async () => {
-      await t.close();
-    });
-    beforeEach(async () => {
-      await t.reset();
-    });
+    const t = useTestDatabase(dialect);
 
     function aToken(userId: string, overrides: Partial<ApiToken> = {}): ApiToken {
       return {

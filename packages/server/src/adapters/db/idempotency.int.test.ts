@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IdempotencyRecord } from '../../ports/repositories.js';
-import { at, DIALECTS, openTestDatabase, type TestDatabase } from './testing.js';
+import { at, DIALECTS, useTestDatabase } from './testing.js';
 
 // Real databases on both dialects (SQLite in memory, PostgreSQL in a throw-away database); no fakes.
 for (const dialect of DIALECTS) {
   describe(`idempotency keys (${dialect})`, () => {
-    let t: TestDatabase;
-    beforeAll(async () => {
-      t = await openTestDatabase(dialect);
-    });
-    afterAll(async () => {
-      await t.close();
-    });
-    beforeEach(async () => {
-      await t.reset();
-    });
+    const t = useTestDatabase(dialect);
 
     const aRecord = (overrides: Partial<IdempotencyRecord> = {}): IdempotencyRecord => ({
       key: 'k-1',

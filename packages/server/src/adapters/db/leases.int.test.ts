@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { at, DIALECTS, openTestDatabase, type TestDatabase } from './testing.js';
+import { describe, expect, it } from 'vitest';
+import { at, DIALECTS, useTestDatabase } from './testing.js';
 
 // Real databases on both dialects (SQLite in memory, PostgreSQL in a throw-away database); no fakes.
 for (const dialect of DIALECTS) {
   describe(`leases (${dialect})`, () => {
-    let t: TestDatabase;
-    beforeAll(async () => {
-      t = await openTestDatabase(dialect);
-    });
-    afterAll(async () => {
-      await t.close();
-    });
-    beforeEach(async () => {
-      await t.reset();
-    });
+    const t = useTestDatabase(dialect);
 
     it('acquires a free lease, refuses another holder while live, and lets the holder re-acquire', async () => {
       const { leases } = t.db;

@@ -1,23 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { QuotaRecord } from '../../domain/model.js';
-import { aUser, aVm, aVolume, at, DIALECTS, openTestDatabase, type TestDatabase } from './testing.js';
+import { at, aUser, aVm, aVolume, DIALECTS, useTestDatabase } from './testing.js';
 
 const GiB = 1024 ** 3;
 
 // Real databases on both dialects (SQLite in memory, PostgreSQL in a throw-away database); no fakes.
 for (const dialect of DIALECTS) {
   describe(`quotas and usage (${dialect})`, () => {
-    let t: TestDatabase;
-    beforeAll(async () => {
-      t = await openTestDatabase(dialect);
-    });
-    afterAll(async () => {
-      await t.close();
-    });
-    beforeEach(async () => {
-      await t.reset();
-    });
+    const t = useTestDatabase(dialect);
 
     const aQuota = (userId: string, overrides: Partial<QuotaRecord> = {}): QuotaRecord => ({
       userId,

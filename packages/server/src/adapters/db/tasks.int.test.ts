@@ -1,22 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../domain/model.js';
 import type { TaskListFilter } from '../../ports/repositories.js';
-import { aTask, at, DIALECTS, openTestDatabase, type TestDatabase } from './testing.js';
+import { at, aTask, DIALECTS, useTestDatabase } from './testing.js';
 
 // Real databases on both dialects (SQLite in memory, PostgreSQL in a throw-away database); no fakes.
 for (const dialect of DIALECTS) {
   describe(`tasks (${dialect})`, () => {
-    let t: TestDatabase;
-    beforeAll(async () => {
-      t = await openTestDatabase(dialect);
-    });
-    afterAll(async () => {
-      await t.close();
-    });
-    beforeEach(async () => {
-      await t.reset();
-    });
+    const t = useTestDatabase(dialect);
 
     async function listAll(filter: Omit<TaskListFilter, 'cursor'>): Promise<TaskRecord[]> {
       const out: TaskRecord[] = [];

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { ImageRecord, TaskRecord, User, VmRecord, VolumeRecord } from '../../domain/model.js';
 import { createDatabase, type KyselyDatabase } from './database.js';
 import type { DialectName } from './dialect-name.js';
@@ -72,6 +73,37 @@ export async function openTestDatabase(dialect: DialectName): Promise<TestDataba
     await scratch.drop();
     throw err;
   }
+}
+
+/**
+ * The usual suite set-up, called inside a `describe`: opens a test database for the suite, empties it before each
+ * test and closes it after the suite. The returned object reads through to the open database.
+ */
+export function useTestDatabase(dialect: DialectName): TestDatabase {
+  let t: TestDatabase | undefined;
+  const open = (): TestDatabase => {
+    if (!t) throw new Error('the test database is opened in beforeAll');
+    return t;
+  };
+  beforeAll(async () => {
+    t = await openTestDatabase(dialect);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  beforeEach(async () => {
+    await open().reset();
+  });
+  return {
+    get db() {
+      return open().db;
+    },
+    get url() {
+      return open().url;
+    },
+    reset: () => open().reset(),
+    close: () => open().close(),
+  };
 }
 
 async function admin(base: URL, statement: string): Promise<void> {

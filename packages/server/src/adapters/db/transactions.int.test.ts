@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DbRepositories } from './repositories.js';
-import { aUser, aVm, at, DIALECTS, openTestDatabase, type TestDatabase } from './testing.js';
+import { at, aUser, aVm, DIALECTS, useTestDatabase } from './testing.js';
 
 // Real databases on both dialects (SQLite in memory, PostgreSQL in a throw-away database); no fakes.
 for (const dialect of DIALECTS) {
   describe(`transactions (${dialect})`, () => {
-    let t: TestDatabase;
-    beforeAll(async () => {
-      t = await openTestDatabase(dialect);
-    });
-    afterAll(async () => {
-      await t.close();
-    });
-    beforeEach(async () => {
-      await t.reset();
-    });
+    const t = useTestDatabase(dialect);
 
     const event = {
       type: 'vm.created',

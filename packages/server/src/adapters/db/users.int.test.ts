@@ -1,22 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UniqueViolation } from '../../ports/repositories.js';
-import { aUser, at, DIALECTS, openTestDatabase, type TestDatabase } from './testing.js';
+import { at, aUser, DIALECTS, useTestDatabase } from './testing.js';
 import type { ApiToken } from '../../domain/model.js';
 
 // Real databases on both dialects (SQLite in memory, PostgreSQL in a throw-away database); no fakes.
 for (const dialect of DIALECTS) {
   describe(`users and tokens (${dialect})`, () => {
-    let t: TestDatabase;
-    beforeAll(async () => {
-      t = await openTestDatabase(dialect);
-    });
-    afterAll(async () => {
-      await t.close();
-    });
-    beforeEach(async () => {
-      await t.reset();
-    });
+    const t = useTestDatabase(dialect);
 
     it('inserts, finds, lists, counts, updates and deletes users', async () => {
       const { users } = t.db;

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { AppError } from '../../domain/errors.js';
 import { toPublicToken, toPublicUser } from '../../services/account-views.js';
 import { passwordFingerprint } from '../../services/auth.service.js';
 import { requestHash } from '../../services/vm.service.js';
 import type { AppServices } from '../context.js';
+import { claimIdempotencyKey, settleIdempotencyKey, type StoredResponse } from '../idempotency.js';
 import { registerRoute } from '../route.js';
 
 /**
@@ -30,7 +30,10 @@ export function registerAccountRoutes(app: FastifyInstance, s: AppServices): voi
       role: body.role,
       password: await passwordFingerprint(body.password, `${actor.id}\n${key}`),
     });
-    return send(reply, await idempotent(s, { key, userId: actor.id, hash }, create));
+    const request = { key, userId: actor.id, hash };
+    const replay = await claimIdempotencyKey(s.db.idempotency, request, 'request');
+    if (replay) return send(reply, replay);
+    return send(reply, await settleIdempotencyKey(s.db.idempotency, request, create, (created) => created));
   });
 
   registerRoute(app, 'getUser', async ({ actor, params }) =>
@@ -69,58 +72,6 @@ export function registerAccountRoutes(app: FastifyInstance, s: AppServices): voi
   });
 }
 
-interface Stored {
-  status: number;
-  body: unknown;
-}
-
-function send(reply: FastifyReply, response: Stored): FastifyReply {
+function send(reply: FastifyReply, response: StoredResponse): FastifyReply {
   return reply.code(response.status).send(response.body);
-}
-
-/**
- * `Idempotency-Key` for synchronous creates: the first request with a key runs and its response is stored; the
- * same key with the same request gets that response again, with another request 422, and while the first one is
- * still running 409. A failed first request forgets the key (it created nothing worth replaying).
- */
-async function idempotent(
-  s: AppServices,
-  request: { key: string; userId: string; hash: string },
-  run: () => Promise<Stored>,
-): Promise<Stored> {
-  const { key, userId, hash } = request;
-  const existing = await s.db.idempotency.putIfAbsent({
-    key,
-    userId,
-    requestHash: hash,
-    status: 0,
-    body: null,
-    createdAt: new Date().toISOString(),
-  });
-  if (existing) {
-    if (existing.requestHash !== hash) {
-      throw new AppError(
-        'IDEMPOTENCY_KEY_MISMATCH',
-        'unprocessable',
-        'This Idempotency-Key was used with another request.',
-      );
-    }
-    if (existing.status === 0) {
-      throw new AppError(
-        'IDEMPOTENCY_KEY_IN_USE',
-        'conflict',
-        'A request with this Idempotency-Key is still being processed.',
-      );
-    }
-    return { status: existing.status, body: existing.body };
-  }
-  let response: Stored;
-  try {
-    response = await run();
-  } catch (err: unknown) {
-    await s.db.idempotency.remove(key, userId);
-    throw err;
-  }
-  await s.db.idempotency.complete(key, userId, response);
-  return response;
 }

@@ -3,6 +3,7 @@ import { AppError, taskNotFound } from '../../domain/errors.js';
 import type { VmAction } from '../../services/vm.tasks.js';
 import { requestHash } from '../../services/vm.service.js';
 import type { AppServices } from '../context.js';
+import { claimIdempotencyKey, settleIdempotencyKey } from '../idempotency.js';
 import { registerRoute } from '../route.js';
 import { toPublicTask } from '../../tasks/index.js';
 import { replyWithTask } from '../task-reply.js';
@@ -53,47 +54,21 @@ export function registerVmRoutes(app: FastifyInstance, s: AppServices): void {
         ),
       }));
     };
-    if (key) {
-      const existing = await s.db.idempotency.putIfAbsent({
-        key,
-        userId: actor.id,
-        requestHash: hash,
-        status: 0,
-        body: null,
-        createdAt: new Date().toISOString(),
-      });
-      if (existing) {
-        if (existing.requestHash !== hash) {
-          throw new AppError(
-            'IDEMPOTENCY_KEY_MISMATCH',
-            'unprocessable',
-            'This Idempotency-Key was used with another body.',
-          );
-        }
-        if (existing.status === 0) {
-          throw new AppError(
-            'IDEMPOTENCY_KEY_IN_USE',
-            'conflict',
-            'A request with this Idempotency-Key is still being processed.',
-          );
-        }
-        const stored = existing.body as { task?: { id?: string } } | null;
+    const request = key ? { key, userId: actor.id, hash } : undefined;
+    if (request) {
+      const replay = await claimIdempotencyKey(s.db.idempotency, request, 'body');
+      if (replay) {
+        const stored = replay.body as { task?: { id?: string } } | null;
         if (stored?.task?.id) return respond(stored.task.id);
-        return reply.code(existing.status).send(existing.body);
+        return reply.code(replay.status).send(replay.body);
       }
     }
-    let created;
-    try {
-      created = await s.vms.create(actor, body, { requestId: req.requestId });
-    } catch (err: unknown) {
-      if (key) await s.db.idempotency.remove(key, actor.id);
-      throw err;
-    }
-    if (key)
-      await s.db.idempotency.complete(key, actor.id, {
-        status: 202,
-        body: { task: toPublicTask(created.task) },
-      });
+    const created = await settleIdempotencyKey(
+      s.db.idempotency,
+      request,
+      () => s.vms.create(actor, body, { requestId: req.requestId }),
+      ({ task }) => ({ status: 202, body: { task: toPublicTask(task) } }),
+    );
     return respond(created.task.id);
   });
 

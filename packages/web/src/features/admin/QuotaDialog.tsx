@@ -2,7 +2,7 @@ import { GiB, type Quota, type User } from '@gureum/contract';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { Dialog } from '../../components/Dialog';
-import { Field } from '../../components/Field';
+import { TextField } from '../../components/Field';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { Spinner } from '../../components/Progress';
 import { useToasts } from '../../components/Toasts';
@@ -119,19 +119,16 @@ export function QuotaDialog(props: { user: User; onClose: () => void }) {
       {text && (
         <div className="grid-2">
           {FIELDS.map((f) => (
-            <Field key={f.key} label={f.label} error={parsed?.errors[f.key]} hint="Empty: unlimited.">
-              {({ id, describedBy, invalid }) => (
-                <input
-                  id={id}
-                  className="input"
-                  inputMode="decimal"
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
-                  value={text[f.key]}
-                  onChange={(e) => setText({ ...text, [f.key]: e.target.value })}
-                />
-              )}
-            </Field>
+            <TextField
+              key={f.key}
+              label={f.label}
+              error={parsed?.errors[f.key]}
+              hint="Empty: unlimited."
+              className="input"
+              inputMode="decimal"
+              value={text[f.key]}
+              onChange={(v) => setText({ ...text, [f.key]: v })}
+            />
           ))}
         </div>
       )}

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Dialog } from '../../components/Dialog';
 import { EmptyState } from '../../components/EmptyState';
-import { Field } from '../../components/Field';
+import { TextField } from '../../components/Field';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { Spinner } from '../../components/Progress';
 import { useToasts } from '../../components/Toasts';
@@ -163,31 +163,23 @@ function CreateTokenDialog(props: { onClose: () => void }) {
         </>
       ) : (
         <>
-          <Field label="Name" error={nameError} hint="What it is for, like ci or laptop.">
-            {({ id, describedBy, invalid }) => (
-              <input
-                id={id}
-                className="input"
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="Expires after (days)" error={daysError} hint="Empty: never expires.">
-            {({ id, describedBy, invalid }) => (
-              <input
-                id={id}
-                className="input"
-                inputMode="numeric"
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-                value={days}
-                onChange={(e) => setDays(e.target.value)}
-              />
-            )}
-          </Field>
+          <TextField
+            label="Name"
+            error={nameError}
+            hint="What it is for, like ci or laptop."
+            className="input"
+            value={name}
+            onChange={setName}
+          />
+          <TextField
+            label="Expires after (days)"
+            error={daysError}
+            hint="Empty: never expires."
+            className="input"
+            inputMode="numeric"
+            value={days}
+            onChange={setDays}
+          />
           {create.error && <ProblemAlert error={create.error} title="No token created" />}
         </>
       )}

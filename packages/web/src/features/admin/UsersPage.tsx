@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Dialog } from '../../components/Dialog';
 import { EmptyState } from '../../components/EmptyState';
-import { Field } from '../../components/Field';
+import { Field, TextField } from '../../components/Field';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { Spinner } from '../../components/Progress';
 import { useToasts } from '../../components/Toasts';
@@ -158,33 +158,24 @@ function CreateUserDialog(props: { onClose: () => void; onCreated: () => void })
         </>
       }
     >
-      <Field label="Username" error={nameError}>
-        {({ id, describedBy, invalid }) => (
-          <input
-            id={id}
-            className="input"
-            autoComplete="off"
-            aria-describedby={describedBy}
-            aria-invalid={invalid}
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field label="Password" error={passwordError} hint="At least 8 characters; tell it to the user.">
-        {({ id, describedBy, invalid }) => (
-          <input
-            id={id}
-            className="input"
-            type="password"
-            autoComplete="new-password"
-            aria-describedby={describedBy}
-            aria-invalid={invalid}
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        )}
-      </Field>
+      <TextField
+        label="Username"
+        error={nameError}
+        className="input"
+        autoComplete="off"
+        value={username}
+        onChange={setUsername}
+      />
+      <TextField
+        label="Password"
+        error={passwordError}
+        hint="At least 8 characters; tell it to the user."
+        className="input"
+        type="password"
+        autoComplete="new-password"
+        value={password}
+        onChange={setPassword}
+      />
       <Field label="Role" hint="Admins manage everything; members own VMs; viewers only look.">
         {({ id, describedBy }) => (
           <select

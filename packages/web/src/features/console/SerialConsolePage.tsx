@@ -4,9 +4,8 @@ import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
 import { useParams } from 'react-router';
 import { useClient } from '../../lib/app-context';
-import { describeError } from '../../lib/format';
 import { ConsoleChrome, TypeTextButton, type ConsoleStatus } from './ConsoleChrome';
-import { explainClose, openConsoleSocket } from './console-session';
+import { explainClose, explainOpenFailure, openConsoleSocket } from './console-session';
 
 const encoder = new TextEncoder();
 
@@ -92,8 +91,7 @@ export function SerialConsolePage() {
       },
       (err: unknown) => {
         if (cancelled) return;
-        const view = describeError(err);
-        setStatus({ kind: 'closed', why: { title: view.title, detail: view.detail, canReconnect: true } });
+        setStatus({ kind: 'closed', why: explainOpenFailure(err) });
       },
     );
     return () => {

@@ -2,9 +2,8 @@ import RFB from '@novnc/novnc';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useParams } from 'react-router';
 import { useClient } from '../../lib/app-context';
-import { describeError } from '../../lib/format';
 import { ConsoleChrome, TypeTextButton, type ConsoleStatus } from './ConsoleChrome';
-import { explainClose, openConsoleSocket } from './console-session';
+import { explainClose, explainOpenFailure, openConsoleSocket } from './console-session';
 import { COMBOS, pressCombo, typeText } from './keyboard';
 
 /**
@@ -64,8 +63,7 @@ export function VncConsolePage() {
       },
       (err: unknown) => {
         if (cancelled) return;
-        const view = describeError(err);
-        setStatus({ kind: 'closed', why: { title: view.title, detail: view.detail, canReconnect: true } });
+        setStatus({ kind: 'closed', why: explainOpenFailure(err) });
       },
     );
     return () => {

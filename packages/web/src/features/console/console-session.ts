@@ -1,3 +1,4 @@
+import { describeError } from '../../lib/format';
 import type { GureumClient } from '@gureum/client';
 import { ConsoleCloseCode } from '@gureum/contract';
 
@@ -31,6 +32,12 @@ export interface CloseExplanation {
   readonly title: string;
   readonly detail: string;
   readonly canReconnect: boolean;
+}
+
+/** Why the console could not be opened at all (the ticket request or socket failed); the user can retry. */
+export function explainOpenFailure(err: unknown): CloseExplanation {
+  const view = describeError(err);
+  return { title: view.title, detail: view.detail, canReconnect: true };
 }
 
 /**

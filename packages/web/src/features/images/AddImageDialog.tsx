@@ -2,7 +2,7 @@ import type { Image, ImageKind } from '@gureum/contract';
 import { useQueryClient } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { Dialog } from '../../components/Dialog';
-import { Field } from '../../components/Field';
+import { Field, TextField } from '../../components/Field';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { ProgressBar } from '../../components/Progress';
 import { useServices } from '../../lib/app-context';
@@ -171,47 +171,35 @@ export function AddImageDialog(props: { onClose: () => void }) {
         </Field>
       ) : (
         <>
-          <Field label="URL" error={urlProblem} hint="The server downloads it and checks its format.">
-            {({ id, describedBy, invalid }) => (
-              <input
-                id={id}
-                className="input"
-                type="url"
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-                value={url}
-                onChange={(e) => setUrl(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="SHA-256 (optional)" error={shaProblem} hint="Checked when the download ends.">
-            {({ id, describedBy, invalid }) => (
-              <input
-                id={id}
-                className="input mono"
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-                value={sha256}
-                onChange={(e) => setSha256(e.target.value.trim().toLowerCase())}
-              />
-            )}
-          </Field>
+          <TextField
+            label="URL"
+            error={urlProblem}
+            hint="The server downloads it and checks its format."
+            className="input"
+            type="url"
+            value={url}
+            onChange={setUrl}
+          />
+          <TextField
+            label="SHA-256 (optional)"
+            error={shaProblem}
+            hint="Checked when the download ends."
+            className="input mono"
+            value={sha256}
+            onChange={(v) => setSha256(v.trim().toLowerCase())}
+          />
         </>
       )}
       <div className="grid-2">
-        <Field label="Name" error={nameProblem} hint="Lowercase letters, digits and hyphens.">
-          {({ id, describedBy, invalid }) => (
-            <input
-              id={id}
-              className="input"
-              aria-describedby={describedBy}
-              aria-invalid={invalid}
-              disabled={busy}
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-          )}
-        </Field>
+        <TextField
+          label="Name"
+          error={nameProblem}
+          hint="Lowercase letters, digits and hyphens."
+          className="input"
+          disabled={busy}
+          value={name}
+          onChange={setName}
+        />
         <Field label="Kind">
           {({ id }) => (
             <select

@@ -2,7 +2,7 @@ import type { Task, Usage, VmCreate } from '@gureum/contract';
 import { useQuery } from '@tanstack/react-query';
 import { useCallback, useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { Field } from '../../components/Field';
+import { Field, TextField } from '../../components/Field';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { SizeInput } from '../../components/SizeInput';
 import { useClient } from '../../lib/app-context';
@@ -220,38 +220,26 @@ export function CreateVmPage() {
       {step === 1 && (
         <section className="card" aria-label="Settings">
           <h2>Name and size</h2>
-          <Field
+          <TextField
             label="Name"
             error={shown('name')}
             hint="Lowercase letters, digits and hyphens; up to 63 characters. It is also the name in virsh."
-          >
-            {({ id, describedBy, invalid }) => (
-              <input
-                id={id}
-                className="input"
-                autoFocus
-                spellCheck={false}
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-                value={form.name}
-                onChange={(e) => set('name', e.target.value)}
-              />
-            )}
-          </Field>
+            className="input"
+            autoFocus
+            spellCheck={false}
+            value={form.name}
+            onChange={(v) => set('name', v)}
+          />
           <div className="grid-2">
-            <Field label="vCPUs" error={shown('vcpus')} hint="1 to 256.">
-              {({ id, describedBy, invalid }) => (
-                <input
-                  id={id}
-                  className="input"
-                  inputMode="numeric"
-                  aria-describedby={describedBy}
-                  aria-invalid={invalid}
-                  value={form.vcpus}
-                  onChange={(e) => set('vcpus', e.target.value)}
-                />
-              )}
-            </Field>
+            <TextField
+              label="vCPUs"
+              error={shown('vcpus')}
+              hint="1 to 256."
+              className="input"
+              inputMode="numeric"
+              value={form.vcpus}
+              onChange={(v) => set('vcpus', v)}
+            />
             <Field label="Memory" error={shown('memory')} hint="64 MiB to 1 TiB.">
               {({ id, describedBy, invalid }) => (
                 <SizeInput
@@ -269,18 +257,14 @@ export function CreateVmPage() {
               )}
             </Field>
           </div>
-          <Field label="Tags" error={shown('tags')} hint="Optional, separated by commas: web, prod.">
-            {({ id, describedBy, invalid }) => (
-              <input
-                id={id}
-                className="input"
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-                value={form.tags}
-                onChange={(e) => set('tags', e.target.value)}
-              />
-            )}
-          </Field>
+          <TextField
+            label="Tags"
+            error={shown('tags')}
+            hint="Optional, separated by commas: web, prod."
+            className="input"
+            value={form.tags}
+            onChange={(v) => set('tags', v)}
+          />
           <Field label="Description" error={shown('description')} hint="Optional.">
             {({ id, describedBy, invalid }) => (
               <textarea

@@ -1,7 +1,7 @@
 import type { Task, Vm, VmDiskDetail } from '@gureum/contract';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
-import { Field } from '../../components/Field';
+import { TextField } from '../../components/Field';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { SizeInput } from '../../components/SizeInput';
 import { useClient } from '../../lib/app-context';
@@ -173,7 +173,7 @@ export function SnapshotsSection(props: { vm: Vm; readOnly: boolean }) {
     <div className="stack">
       {!props.readOnly && (
         <div className="row" style={{ alignItems: 'flex-start' }}>
-          <Field
+          <TextField
             label="New snapshot"
             error={nameProblem}
             hint={
@@ -181,18 +181,10 @@ export function SnapshotsSection(props: { vm: Vm; readOnly: boolean }) {
                 ? 'This VM cannot be snapshotted on this host.'
                 : 'A name, like before-upgrade.'
             }
-          >
-            {({ id, describedBy, invalid }) => (
-              <input
-                id={id}
-                className="input"
-                aria-describedby={describedBy}
-                aria-invalid={invalid}
-                value={name}
-                onChange={(e) => setName(e.target.value)}
-              />
-            )}
-          </Field>
+            className="input"
+            value={name}
+            onChange={setName}
+          />
           <button
             type="button"
             className="btn"

@@ -49,6 +49,8 @@ export interface LibvirtHypervisorOptions {
   readonly managedPools?: readonly string[];
   /** Domains per `connectGetAllDomainStats` call in `listVms` (default 2000). */
   readonly statsBatchSize?: number;
+  /** Retrying a live media change while the guest keeps closing the tray (default 15 s, every 250 ms). */
+  readonly trayRetry?: media.TrayRetry;
 }
 
 function versionText(encoded: bigint): string {
@@ -230,7 +232,7 @@ export class LibvirtHypervisor implements Hypervisor {
 
   changeMedia(id: string, cdrom: VmCdromSpec, options?: CallOptions): Promise<void> {
     return this.domainCall('changeMedia', id, options, (client, _dom, o) =>
-      media.changeMedia(client, id, cdrom, o),
+      media.changeMedia(client, id, cdrom, o, this.options.trayRetry),
     );
   }
 

@@ -65,6 +65,21 @@ async function cdromXml(name: string, inactive: boolean): Promise<string> {
   return disk;
 }
 
+/**
+ * A live media change; when it fails, what libvirt believes of the tray (live XML) and what QEMU says (query-block)
+ * are printed before the error is rethrown, to tell a guest closing the tray from libvirt's tracked state going stale.
+ */
+async function changeMediaLive(media: VolumeRef | null): Promise<void> {
+  try {
+    await hv.changeMedia(VM_ID, { bus: 'ide', target: 'hdc', media });
+  } catch (err) {
+    const live = await cdromXml(VM_NAME, false).catch((e: unknown) => String(e));
+    const qemu = await virsh(['qemu-monitor-command', VM_NAME, '--hmp', 'info block']);
+    console.error(`live media change failed\nlibvirt: ${live}\nqemu: ${qemu.stdout}${qemu.stderr}`);
+    throw err;
+  }
+}
+
 const exists = (path: string): Promise<boolean> =>
   access(path).then(
     () => true,
@@ -115,16 +130,16 @@ describe('cdrom media and boot configuration on a real libvirtd (steps run in or
     await waitForDomainState(VM_NAME, 'running');
     expect(await hv.bootConfig(VM_ID, { live: true })).toEqual({ bootOrder: 'hd', hasMedia: false });
 
-    await hv.changeMedia(VM_ID, { bus: 'ide', target: 'hdc', media: ISO });
+    await changeMediaLive(ISO);
     expect(await cdromXml(VM_NAME, false)).toContain(`file='${join(tmp, 'images', ISO.name)}'`);
     expect(await cdromXml(VM_NAME, true)).not.toMatch(NO_FILE);
     expect(await hv.bootConfig(VM_ID, { live: true })).toEqual({ bootOrder: 'hd', hasMedia: true });
-    await hv.changeMedia(VM_ID, { bus: 'ide', target: 'hdc', media: ISO }); // the same again: fine
+    await changeMediaLive(ISO); // the same again: fine
 
-    await hv.changeMedia(VM_ID, { bus: 'ide', target: 'hdc', media: null });
+    await changeMediaLive(null);
     expect(await cdromXml(VM_NAME, false)).not.toMatch(NO_FILE);
     expect(await hv.bootConfig(VM_ID, { live: true })).toEqual({ bootOrder: 'hd', hasMedia: false });
-    await hv.changeMedia(VM_ID, { bus: 'ide', target: 'hdc', media: null }); // ejecting an empty tray: fine
+    await changeMediaLive(null); // ejecting an empty tray: fine
   });
 
   it('a redefine of the running VM changes the next boot only', async () => {

@@ -21,9 +21,16 @@ import { isMissingDomain } from './errors.js';
 import { volumePath, type CallOpts } from './storage.js';
 import { domHandle, isUuid } from './vms.js';
 
-/** Attempts of a live media change that QEMU refuses because the guest closed the tray meanwhile. */
-const TRAY_ATTEMPTS = 10;
-const TRAY_RETRY_MS = 300;
+/**
+ * How long a live media change keeps trying while QEMU refuses it because the guest closed the tray meanwhile, and
+ * the pause between attempts. A guest's firmware probing the drive under TCG on a busy host can keep closing it for
+ * seconds.
+ */
+export interface TrayRetry {
+  readonly budgetMs: number;
+  readonly delayMs: number;
+}
+export const DEFAULT_TRAY_RETRY: TrayRetry = { budgetMs: 15_000, delayMs: 250 };
 
 /**
  * QEMU refused to remove or insert the medium because the tray was closed again after libvirt opened it: the guest
@@ -46,6 +53,7 @@ export async function changeMedia(
   id: string,
   cdrom: VmCdromSpec,
   o: CallOpts,
+  retry: TrayRetry = DEFAULT_TRAY_RETRY,
 ): Promise<void> {
   const file = cdrom.media === null ? null : await volumePath(client, cdrom.media, o);
   const xml = buildCdromMediaXml(cdrom.target, file, { bus: cdrom.bus });
@@ -54,14 +62,15 @@ export async function changeMedia(
     xml,
     flags: DomainDeviceModifyFlags.Live | DomainDeviceModifyFlags.Force,
   };
-  for (let attempt = 1; ; attempt++) {
+  const deadline = Date.now() + retry.budgetMs;
+  for (;;) {
     try {
       await client.domainUpdateDeviceFlags(args, o);
       return;
     } catch (err: unknown) {
-      if (!isTrayRace(err) || attempt >= TRAY_ATTEMPTS) throw err;
+      if (!isTrayRace(err) || Date.now() + retry.delayMs > deadline) throw err;
     }
-    await new Promise((resolve) => setTimeout(resolve, TRAY_RETRY_MS));
+    await new Promise((resolve) => setTimeout(resolve, retry.delayMs));
     o.signal?.throwIfAborted();
   }
 }

@@ -7,9 +7,9 @@
 //             and on PostgreSQL (a second server with its own throw-away database and pools).
 //   2. create POST /vms?wait=true with start: true (answers once libvirt says running) vs volume create-from-XML +
 //             defineXML + create() until running; alternating sides, each VM deleted after measuring.
-//   1b. members  (with list) the listing VMs belong to member m1; after the admin's listings, 4×N more VMs are made
-//             for four other members, and m1 lists its N of 5×N: p95 must not exceed the admin's listing of N
-//             (authorization and audit must not cost the list).
+//   1b. members  (with list) a second server holds 5×N VMs of five members; rounds alternate the admin's listing of
+//             the N VMs of the first server and member m1's listing of its N of 5×N on the second: m1's p95 must not
+//             exceed the admin's (authorization and audit must not cost the list).
 //   3. events `virsh destroy` of a running VM → `vm.stopped` on a WebSocket subscribed to /api/v1/events; a
 //             python3-libvirt event callback shows when libvirt itself delivered the event.
 //
@@ -409,13 +409,14 @@ class PythonSide {
 // ---- a Gureum server, started as a user would -------------------------------------------------------------------
 
 class ServerProcess {
-  constructor(backend) {
+  /** `variant` tells a second server of the same backend apart (its own data dir, pools and database). */
+  constructor(backend, variant = '') {
     this.backend = backend;
-    this.tag = backend === 'sqlite' ? 'sq' : 'pg';
+    this.tag = `${backend === 'sqlite' ? 'sq' : 'pg'}${variant}`;
     this.poolPrefix = `${poolPrefix}${this.tag}`;
     this.imagesPool = `${this.poolPrefix}-images`;
     this.vmsPool = `${this.poolPrefix}-vms`;
-    this.dir = join(ctx.tmpRoot, backend);
+    this.dir = join(ctx.tmpRoot, `${backend}${variant}`);
     this.dataDir = join(this.dir, 'data');
     this.storageDir = join(this.dir, 'storage');
     this.logFile = join(this.dir, 'server.log');
@@ -705,8 +706,6 @@ async function benchList(server, image, opts, log) {
   const listPrefix = ownName(`${prefix}${server.tag}-l`);
   const names = Array.from({ length: opts.vms }, (_, i) => `${listPrefix}${String(i).padStart(4, '0')}`);
   const out = { backend: server.backend, vms: opts.vms, rss: { start: server.rssAtStart } };
-  const members = opts.only.includes('members') ? await makeMembers(server, 5) : null;
-  const owner = members ? { ownerId: members[0].id } : {};
   out.rss.beforeCreate = server.rss();
 
   log(
@@ -725,7 +724,6 @@ async function benchList(server, image, opts, log) {
       vcpus: 1,
       memoryBytes: GUEST_MEMORY,
       source: { imageId: image.id },
-      ...owner,
     });
     createSamples.push(performance.now() - c0);
     if (ran) waitRanOut++;
@@ -813,7 +811,7 @@ async function benchList(server, image, opts, log) {
     floor: summarize(floor),
     samples: { apiFull: api.full, apiPerRequest: api.perRequest, rawFull: raw.full, floor },
   };
-  if (members) out.members = await benchMembers(server, image, opts, log, { members, listPrefix, ids });
+  if (opts.only.includes('members')) out.members = await benchMembers(server, opts, log);
 
   // Clean-up of the listing VMs (the purge at the end catches whatever is left either way).
   if (opts.delete === 'api') {
@@ -856,64 +854,105 @@ async function makeMembers(server, n) {
 }
 
 /**
- * After the admin's listings of N VMs (owned by m1): 4×N more VMs for m2…m5 (made by the admin on their behalf),
- * then m1 lists its N among 5×N with the same pages. The new VMs join `ids`, so the list phase's deletion takes
- * them too.
+ * The cost of authorization on the list: a second server of the same backend holds 5×N VMs of five members (made by
+ * its admin on their behalf); m1 owns N. Then rounds alternate, on one machine at one time, the admin's listing of
+ * the N VMs of the first server (N of N) and m1's listing of its N on the second (N of 5×N), each round starting with
+ * the other side, so a drift of the load hits both alike. The second server is stopped afterwards; the purge at the
+ * end of the backend removes its domains, volumes and pools.
  */
-async function benchMembers(server, image, opts, log, { members, listPrefix, ids }) {
-  const others = members.slice(1);
-  const total = opts.vms * (others.length + 1);
-  log(`
-members: creating ${opts.vms * others.length} more VMs for ${others.length} other members (${total} in all)…`);
-  const t0 = performance.now();
-  const jobs = others.flatMap((m, k) =>
-    Array.from({ length: opts.vms }, (_, i) => ({
-      ownerId: m.id,
-      name: `${ownName(`${prefix}${server.tag}-o${k}`)}${String(i).padStart(4, '0')}`,
-    })),
-  );
-  await pool(jobs, opts.createConcurrency, async (job) => {
-    checkStop();
-    const { vm } = await createVmWait(server, {
-      name: job.name,
-      vcpus: 1,
-      memoryBytes: GUEST_MEMORY,
-      source: { imageId: image.id },
-      ownerId: job.ownerId,
+async function benchMembers(adminServer, opts, log) {
+  const server = new ServerProcess(adminServer.backend, 'm');
+  await server.start();
+  try {
+    const image = await uploadGuestImage(server);
+    const members = await makeMembers(server, 5);
+    const total = opts.vms * members.length;
+    log(`
+members: a second ${server.backend} server (pid ${server.proc.pid}); creating ${total} VMs for ${members.length} members, ${opts.vms} each…`);
+    const t0 = performance.now();
+    const jobs = members.flatMap((m, k) =>
+      Array.from({ length: opts.vms }, (_, i) => ({
+        ownerId: m.id,
+        name: `${ownName(`${prefix}${server.tag}-o${k}`)}${String(i).padStart(4, '0')}`,
+      })),
+    );
+    await pool(jobs, opts.createConcurrency, async (job) => {
+      checkStop();
+      await createVmWait(server, {
+        name: job.name,
+        vcpus: 1,
+        memoryBytes: GUEST_MEMORY,
+        source: { imageId: image.id },
+        ownerId: job.ownerId,
+      });
     });
-    ids.push(vm.id);
-  });
-  log(`created them in ${fmtS(performance.now() - t0)}`);
-  const member = members[0].client;
-  let last;
-  for (let i = 0; i < opts.listingWarmup; i++) last = await apiFullListing(member);
-  last ??= await apiFullListing(member);
-  checkListing(last.items, opts.vms, listPrefix);
-  if (last.items.some((v) => v.ownerId !== members[0].id)) throw new Error("m1's listing shows others' VMs");
-  const full = [];
-  const perRequest = [];
-  for (let i = 0; i < opts.listings; i++) {
-    checkStop();
-    const r = await apiFullListing(member);
-    full.push(r.ms);
-    perRequest.push(...r.perRequest);
-    last = r;
+    log(`created them in ${fmtS(performance.now() - t0)}`);
+    const mine = ownName(`${prefix}${server.tag}-o0`);
+    const member = members[0].client;
+    const admin = adminServer.client;
+    const adminPrefix = ownName(`${prefix}${adminServer.tag}-l`);
+    let lastM;
+    let lastA;
+    for (let i = 0; i < opts.listingWarmup; i++) {
+      lastM = await apiFullListing(member);
+      lastA = await apiFullListing(admin);
+    }
+    lastM ??= await apiFullListing(member);
+    lastA ??= await apiFullListing(admin);
+    checkListing(lastM.items, opts.vms, mine);
+    if (lastM.items.some((v) => v.ownerId !== members[0].id))
+      throw new Error("m1's listing shows others' VMs");
+    checkListing(lastA.items, opts.vms, adminPrefix);
+    const m = { full: [], perRequest: [] };
+    const a = { full: [], perRequest: [] };
+    const per = (round) =>
+      Math.floor(opts.listings / opts.rounds) + (round < opts.listings % opts.rounds ? 1 : 0);
+    for (let round = 0; round < opts.rounds; round++) {
+      checkStop();
+      const n = per(round);
+      log(
+        `members round ${round + 1}/${opts.rounds}: ${n} listings by the admin and ${n} by m1, alternating…`,
+      );
+      for (let i = 0; i < n; i++) {
+        const sides = (round + i) % 2 === 0 ? ['m', 'a'] : ['a', 'm'];
+        for (const side of sides) {
+          const r = await apiFullListing(side === 'm' ? member : admin);
+          const into = side === 'm' ? m : a;
+          into.full.push(r.ms);
+          into.perRequest.push(...r.perRequest);
+          if (side === 'm') lastM = r;
+          else lastA = r;
+        }
+      }
+    }
+    checkListing(lastM.items, opts.vms, mine);
+    checkListing(lastA.items, opts.vms, adminPrefix);
+    return {
+      totalVms: total,
+      full: summarize(m.full),
+      perRequest: summarize(m.perRequest),
+      admin: { full: summarize(a.full), perRequest: summarize(a.perRequest) },
+      samples: { member: m.full, admin: a.full },
+      rss: server.rss(),
+    };
+  } finally {
+    const stopped = await server.stop();
+    log(`second server stopped (SIGTERM → exit ${String(stopped.code ?? stopped.signal)})`);
   }
-  checkListing(last.items, opts.vms, listPrefix);
-  return { totalVms: total, full: summarize(full), perRequest: summarize(perRequest), samples: full };
 }
 
 function printMembers(r, log) {
   const m = r.members;
   if (!m) return;
-  const a = r.listing.api;
+  const a = m.admin;
   log(
-    `\n== ${r.backend}: GET /vms by a member owning ${r.vms} of ${m.totalVms} VMs vs the admin listing ${r.vms} of ${r.vms} (ms) ==`,
+    `\n== ${r.backend}: GET /vms by a member owning ${r.vms} of ${m.totalVms} VMs vs the admin listing ${r.vms} of ${r.vms}, ` +
+      `two servers, alternating (ms) ==`,
   );
   log(
     table(STAT_HEADERS, [
-      statRow('admin, full listing', a.full, `${r.vms} VMs in the database`),
-      statRow('member m1, full listing', m.full, `its ${r.vms} of ${m.totalVms}`),
+      statRow('admin, full listing', a.full, `server 1: ${r.vms} VMs in the database`),
+      statRow('member m1, full listing', m.full, `server 2: its ${r.vms} of ${m.totalVms}`),
       statRow('admin, per request', a.perRequest, ''),
       statRow('member m1, per request', m.perRequest, ''),
     ]),
@@ -1378,11 +1417,11 @@ function report(opts, data, cleanupReport, log) {
     ]);
     if (r.members) {
       const m = r.members;
-      const mr = m.full.p95 / L.api.full.p95;
+      const mr = m.full.p95 / m.admin.full.p95;
       rows.push([
         `members, ${r.backend}: m1 lists its ${r.vms} of ${m.totalVms}, p95`,
         `${fmtMs(m.full.p95)} ms`,
-        `${fmtMs(L.api.full.p95)} ms`,
+        `${fmtMs(m.admin.full.p95)} ms`,
         `${fmtRatio(mr)}×`,
         `≤ ${TARGETS.memberVsAdmin}×`,
         target(

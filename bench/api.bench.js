@@ -13,7 +13,7 @@
 //   3. events `virsh destroy` of a running VM → `vm.stopped` on a WebSocket subscribed to /api/v1/events; a
 //             python3-libvirt event callback shows when libvirt itself delivered the event.
 //
-// Each server is started as a user would: `node packages/server/dist/main.js` with GUREUM_* in the environment, a
+// Each server is started as a user would: `node <flags of scripts/start.sh> packages/server/dist/main.js` with GUREUM_* in the environment, a
 // free port on 127.0.0.1, a temporary data and storage directory and its own pools (GUREUM_POOL_PREFIX). Only the
 // local libvirtd (qemu:///system) and the local PostgreSQL are used.
 //
@@ -54,6 +54,13 @@ const ROOT = dirname(HERE);
 const PYTHON = process.env.GUREUM_BENCH_PYTHON ?? '/usr/bin/python3';
 const PY_HELPER = join(HERE, 'python', 'api_floor.py');
 const SERVER_MAIN = join(ROOT, 'packages', 'server', 'dist', 'main.js');
+/** The node flags scripts/start.sh runs the server with (its `exec node … packages/server/dist/main.js` line). */
+const SERVER_NODE_FLAGS = (() => {
+  const script = readFileSync(join(ROOT, 'scripts', 'start.sh'), 'utf8');
+  const m = /^exec node (.*?)\s*packages\/server\/dist\/main\.js\s*$/m.exec(script);
+  if (!m) throw new Error('scripts/start.sh has no `exec node … packages/server/dist/main.js` line');
+  return m[1].split(/\s+/).filter(Boolean);
+})();
 const GUEST_DISK = join(ROOT, '.cache', 'test-guests', 'disk.qcow2');
 const RESULTS_DIR = join(HERE, 'results');
 const PG_ADMIN_URL = process.env.GUREUM_BENCH_PG_URL ?? 'postgresql://gureum:gureum@127.0.0.1:5432/postgres';
@@ -460,7 +467,10 @@ class ServerProcess {
     if (this.databaseUrl) env.GUREUM_DATABASE_URL = this.databaseUrl;
     const log = openSync(this.logFile, 'a');
     const t0 = performance.now();
-    this.proc = spawn(process.execPath, [SERVER_MAIN], { env, stdio: ['ignore', log, log] });
+    this.proc = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER_MAIN], {
+      env,
+      stdio: ['ignore', log, log],
+    });
     closeSync(log);
     ctx.servers.add(this);
     this.exited = new Promise((resolve) => {

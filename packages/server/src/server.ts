@@ -10,6 +10,7 @@ import type { Config } from './config/config.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './logging.js';
 import { systemClock, type Clock } from './ports/clock.js';
+import { housekeeping } from './services/housekeeping.js';
 import type { Hypervisor } from './ports/hypervisor.js';
 import type { Database } from './ports/repositories.js';
 import { AuditService } from './services/audit.service.js';
@@ -215,10 +216,9 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     },
     { logger, webDir: config.webDir },
   );
+  // The event log beyond its retention, long-expired tokens, Idempotency-Keys past their 24 h.
   const trimTimer = setInterval(() => {
-    db.events
-      .trim(config.eventRetention)
-      .catch((err: unknown) => logger.warn({ err }, 'event log trim failed'));
+    void housekeeping({ repos: db, clock, logger, eventRetention: config.eventRetention });
   }, 60_000);
   trimTimer.unref();
 

@@ -72,7 +72,7 @@ const GUEST_MEMORY = 128 * 1024 * 1024;
 const ADMIN_PASSWORD = `bench-${randomUUID()}`;
 const TARGETS = {
   listVsFloor: 0.25, // API full listing p95 / python listAllDomains+info p50 ≤
-  rssMiB: 200, // server VmRSS with the VMs, after the listings ≤
+  rssMiB: 200e6 / 1048576, // server VmRSS with the VMs, after the listings ≤ 200 MB (the issue's unit) = 190.7 MiB
   memberVsAdmin: 1.0, // member's listing of its N among 5×N, p95 / the admin's listing of N, p95 ≤
   createVsFloor: 1.2, // API create-to-running p50 / python p50 ≤
   eventP95Ms: 20, // virsh exit → vm.stopped on the WebSocket, p95 ≤
@@ -1422,8 +1422,13 @@ function report(opts, data, cleanupReport, log) {
       fmtMiB(rss),
       '',
       '',
-      `≤ ${TARGETS.rssMiB} MiB`,
-      target(`list ${r.backend}: server RSS MiB`, rss, `<= ${TARGETS.rssMiB}`, rss <= TARGETS.rssMiB),
+      `≤ ${fmtMiB(TARGETS.rssMiB)} (200 MB)`,
+      target(
+        `list ${r.backend}: server RSS MiB`,
+        rss,
+        `<= ${fmtMiB(TARGETS.rssMiB)} (200 MB)`,
+        rss <= TARGETS.rssMiB,
+      ),
     ]);
     if (r.members) {
       const m = r.members;

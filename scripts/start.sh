@@ -24,4 +24,4 @@ export MALLOC_MMAP_THRESHOLD_=${MALLOC_MMAP_THRESHOLD_:-131072}
 # V8's young generation: 8 MiB semi-spaces instead of 16 keep ~40 MiB less resident with 1,000 VMs listed, at no
 # measurable cost to the list's latency (bench/README.md, "The servers"). The benchmark starts the server with the
 # flags of this line.
-exec node --max-semi-space-size=8 packages/server/dist/main.js
+exec node --max-semi-space-size=8 --heap-growing-percent=50 packages/server/dist/main.js

@@ -21,6 +21,8 @@ import { UserService } from './services/user.service.js';
 import { ConsoleService, type ConsoleLimits } from './services/console.service.js';
 import { EventBus } from './services/event-bus.js';
 import { ImageService } from './services/image.service.js';
+import { DiskService } from './services/disk.service.js';
+import { vmDiskResizeTask } from './services/disk.tasks.js';
 import { InstallTracker } from './services/install-tracker.js';
 import { InstallService } from './services/install.service.js';
 import { vmCompleteInstallationTask } from './services/install.tasks.js';
@@ -117,6 +119,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
     engine.register(vmActionTask(taskDeps, action));
   }
   engine.register(vmCompleteInstallationTask(taskDeps));
+  engine.register(vmDiskResizeTask(taskDeps));
   const installTracker = new InstallTracker({
     repos: db,
     hypervisor,
@@ -189,6 +192,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
         instanceId,
       }),
       install: new InstallService({ vms, tasks: engine }),
+      disks: new DiskService({ vms, repos: db, hypervisor, tasks: engine }),
       images: new ImageService({
         repos: db,
         hypervisor,

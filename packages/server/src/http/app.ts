@@ -26,6 +26,7 @@ import { registerOpsHooks } from './ops.hooks.js';
 import { handleError } from './problem.js';
 import { registerAccountRoutes } from './routes/account.routes.js';
 import { registerConsoleRoutes } from './routes/console.routes.js';
+import { registerDiskRoutes } from './routes/disk.routes.js';
 import { registerImageRoutes } from './routes/image.routes.js';
 import { registerOpsRoutes } from './routes/ops.routes.js';
 import { registerQuotaRoutes } from './routes/quota.routes.js';
@@ -217,6 +218,7 @@ export async function buildApp(
   registerAccountRoutes(app, services);
   registerVmRoutes(app, services);
   registerInstallRoutes(app, services);
+  registerDiskRoutes(app, services);
   registerImageRoutes(app, services);
   registerTaskRoutes(app, services);
   registerOpsRoutes(app, services);

@@ -6,6 +6,7 @@ import type { AuditService } from '../services/audit.service.js';
 import type { AuthService } from '../services/auth.service.js';
 import type { ConsoleService } from '../services/console.service.js';
 import type { ImageService } from '../services/image.service.js';
+import type { DiskService } from '../services/disk.service.js';
 import type { InstallService } from '../services/install.service.js';
 import type { LiveStateService } from '../services/live-state.js';
 import type { MediaService } from '../services/media.service.js';
@@ -33,6 +34,8 @@ export interface AppServices {
   media: MediaService;
   /** The installation phase of VMs installed from an ISO. */
   install: InstallService;
+  /** VM disks: what libvirt reports, and growing them. */
+  disks: DiskService;
   tasks: TaskEngine;
   live: LiveStateService;
   events: EventSource;

@@ -191,6 +191,16 @@ export interface Hypervisor {
   volumeInfo(ref: VolumeRef, options?: CallOptions): Promise<VolumeInfo | null>;
   listVolumes(pool: string, options?: CallOptions): Promise<VolumeInfo[]>;
   /**
+   * Grows a volume no running VM uses to `capacityBytes` (never shrinks: a smaller or equal size is a no-op).
+   * VOLUME_NOT_FOUND (404) when it does not exist.
+   */
+  resizeVolume(ref: VolumeRef, capacityBytes: number, options?: CallOptions): Promise<void>;
+  /**
+   * Grows the disk at `target` (e.g. `vda`) of a running or paused VM to `capacityBytes`, live: the guest sees the
+   * new size. VM_NOT_FOUND for an unknown VM, VM_INVALID_STATE when it is not running.
+   */
+  resizeVmDisk(id: string, target: string, capacityBytes: number, options?: CallOptions): Promise<void>;
+  /**
    * Opens a byte stream to a running (or paused) VM's console, for the console proxy. `vnc`: a TCP (or UNIX)
    * connection to the VNC server QEMU listens on (127.0.0.1, read from the live definition); `serial`: libvirt's
    * console stream, taking the console over from any stale session. The stream ends when the VM's side closes

@@ -136,6 +136,8 @@ export interface VolumeRepository {
   listByVm(vmId: string): Promise<VolumeRecord[]>;
   listAll(): Promise<VolumeRecord[]>;
   countBackedBy(volumeId: string): Promise<number>;
+  /** Records a volume's new capacity (after, or in reservation of, a resize). */
+  setCapacity(id: string, capacityBytes: number): Promise<void>;
   delete(id: string): Promise<void>;
 }
 

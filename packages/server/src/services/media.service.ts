@@ -177,7 +177,8 @@ function busy(): ConflictError {
   return new ConflictError('VM_BUSY', 'The VM is busy with another operation.');
 }
 
-function assertReady(vm: VmRecord): void {
+/** A VM being created or deleted takes no other change (VM_INVALID_STATE). */
+export function assertReady(vm: VmRecord): void {
   if (vm.phase !== 'ready') {
     throw new ConflictError(
       'VM_INVALID_STATE',

@@ -363,7 +363,8 @@ export class FakeHypervisor implements Hypervisor {
         format: spec.format,
         capacityBytes: spec.capacityBytes,
         allocationBytes: spec.format === 'qcow2' ? BLANK_QCOW2_ALLOCATION_BYTES : 0,
-        backing: backing ? { path: backing.path, format: backing.format } : null,
+        // As libvirt writes it: the backing format the overlay was created with.
+        backing: backing && spec.backing ? { path: backing.path, format: spec.backing.format } : null,
       };
       this.volumes.set(key(spec.ref), info);
       return info;
@@ -378,6 +379,29 @@ export class FakeHypervisor implements Hypervisor {
 
   volumeInfo(ref: VolumeRef): Promise<VolumeInfo | null> {
     return this.call('volumeInfo', () => this.volumes.get(key(ref)) ?? null);
+  }
+
+  resizeVolume(ref: VolumeRef, capacityBytes: number): Promise<void> {
+    return this.call('resizeVolume', () => {
+      const volume = this.volumes.get(key(ref));
+      if (!volume) throw new AppError('VOLUME_NOT_FOUND', 'not_found', `no volume ${key(ref)}`);
+      if (capacityBytes > volume.capacityBytes) volume.capacityBytes = capacityBytes;
+    });
+  }
+
+  /** Like libvirt: the VM must run and have a disk at `target` (its live definition); the volume grows. */
+  resizeVmDisk(id: string, target: string, capacityBytes: number): Promise<void> {
+    return this.call('resizeVmDisk', () => {
+      const vm = this.vm(id);
+      if (vm.live === null) throw new AppError('VM_INVALID_STATE', 'conflict', 'domain is not running');
+      const disk = vm.live.disks.find((d) => d.target === target);
+      if (!disk) throw new AppError('DISK_NOT_FOUND', 'not_found', `no disk ${target}`);
+      const volume = this.volumes.get(key(disk.volume));
+      if (!volume) throw new AppError('INTERNAL', 'internal', `volume of ${target} missing`);
+      if (capacityBytes < volume.capacityBytes)
+        throw new AppError('INTERNAL', 'internal', 'cannot shrink a disk live');
+      volume.capacityBytes = capacityBytes;
+    });
   }
 
   listVolumes(pool: string): Promise<VolumeInfo[]> {

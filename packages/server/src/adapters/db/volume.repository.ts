@@ -89,6 +89,15 @@ export class KyselyVolumeRepository implements VolumeRepository {
     return row.n;
   }
 
+  async setCapacity(id: string, capacityBytes: number): Promise<void> {
+    await this.ctx
+      .executor()
+      .updateTable('volumes')
+      .set({ capacity_bytes: capacityBytes })
+      .where('id', '=', id)
+      .execute();
+  }
+
   async delete(id: string): Promise<void> {
     await this.ctx.executor().deleteFrom('volumes').where('id', '=', id).execute();
   }

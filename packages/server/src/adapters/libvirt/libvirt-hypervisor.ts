@@ -1,6 +1,11 @@
 import { mkdir, rm } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
-import { DomainRebootFlags, DomainShutdownFlags, type LibvirtClient } from '@gureum/libvirt';
+import {
+  DomainBlockResizeFlags,
+  DomainRebootFlags,
+  DomainShutdownFlags,
+  type LibvirtClient,
+} from '@gureum/libvirt';
 import type {
   CallOptions,
   ConsoleKind,
@@ -230,6 +235,15 @@ export class LibvirtHypervisor implements Hypervisor {
     return this.domainCall('resumeVm', id, options, (client, dom, o) => client.domainResume({ dom }, o));
   }
 
+  resizeVmDisk(id: string, target: string, capacityBytes: number, options?: CallOptions): Promise<void> {
+    return this.domainCall('resizeVmDisk', id, options, (client, dom, o) =>
+      client.domainBlockResize(
+        { dom, disk: target, size: BigInt(capacityBytes), flags: DomainBlockResizeFlags.Bytes },
+        o,
+      ),
+    );
+  }
+
   changeMedia(id: string, cdrom: VmCdromSpec, options?: CallOptions): Promise<void> {
     return this.domainCall('changeMedia', id, options, (client, _dom, o) =>
       media.changeMedia(client, id, cdrom, o, this.options.trayRetry),
@@ -300,6 +314,13 @@ export class LibvirtHypervisor implements Hypervisor {
     const o = { signal: options?.signal };
     return this.run({ operation: 'volumeInfo', volume: ref, signal: o.signal }, (client) =>
       storage.volumeInfo(client, ref, o),
+    );
+  }
+
+  resizeVolume(ref: VolumeRef, capacityBytes: number, options?: CallOptions): Promise<void> {
+    const o = { signal: options?.signal };
+    return this.run({ operation: 'resizeVolume', volume: ref, signal: o.signal }, (client) =>
+      storage.resizeVolume(client, ref, capacityBytes, o),
     );
   }
 

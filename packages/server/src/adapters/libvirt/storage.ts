@@ -263,3 +263,16 @@ export async function refsForPaths(
   }
   return out;
 }
+
+/** Grows a volume (absolute capacity in bytes); a capacity not above the current one changes nothing. */
+export async function resizeVolume(
+  client: LibvirtClient,
+  ref: VolumeRef,
+  capacityBytes: number,
+  o: CallOpts,
+): Promise<void> {
+  const vol = await lookupVolume(client, ref, o);
+  const info = await client.storageVolGetInfo({ vol }, o);
+  if (BigInt(capacityBytes) <= info.capacity) return;
+  await client.storageVolResize({ vol, capacity: BigInt(capacityBytes), flags: 0 }, o);
+}

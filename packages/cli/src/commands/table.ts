@@ -6,6 +6,7 @@ import { bashCompletion } from '../lib/completion.js';
 import { listAudit } from './audit.js';
 import { changePassword, login, logout, whoami } from './auth.js';
 import { openSerialConsole } from './console.js';
+import { resizeDisk, showDisks } from './disk.js';
 import { doctor } from './doctor.js';
 import { EVENT_TOPICS, followEvents } from './events.js';
 import {
@@ -59,6 +60,7 @@ const ID_OR_NAME = { name: 'ID|NAME', summary: 'The VM id (UUID) or name' };
 
 export const NOUNS: readonly NounSpec[] = [
   { name: 'vm', summary: 'Virtual machines' },
+  { name: 'disk', summary: 'The disks of VMs' },
   { name: 'image', summary: 'Disk images and installer ISOs' },
   { name: 'task', summary: 'Long-running operations' },
   { name: 'user', summary: 'Users (admin)' },
@@ -272,6 +274,29 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: [{ name: 'failed', summary: 'Mark the installation failed instead' }, noWait],
     examples: ['gureum vm install-complete web-1', 'gureum vm install-complete web-1 --failed'],
     run: installComplete,
+  },
+  {
+    path: ['disk', 'show'],
+    summary: "Show a VM's disks: format, size, allocation, backing image",
+    description: 'DISK is a disk id or its position in the list (1 is the system disk).',
+    args: [ID_OR_NAME, { name: 'DISK', optional: true, summary: 'One disk, in detail' }],
+    examples: ['gureum disk show web-1', 'gureum disk show web-1 1'],
+    run: showDisks,
+  },
+  {
+    path: ['disk', 'resize'],
+    summary: 'Grow a disk of a VM (online when it runs; shrinking is refused)',
+    description:
+      'A running VM sees the new size at once (its guest still has to grow the partition and file system); a ' +
+      "stopped VM's volume grows. The size counts against the owner's disk quota.",
+    args: [
+      ID_OR_NAME,
+      { name: 'DISK', summary: 'A disk id or position (1 = the system disk)' },
+      { name: 'SIZE', summary: 'The new size, like 20G (more than now)' },
+    ],
+    flags: [noWait],
+    examples: ['gureum disk resize web-1 1 20G'],
+    run: resizeDisk,
   },
   {
     path: ['image', 'upload'],

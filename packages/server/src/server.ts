@@ -23,6 +23,12 @@ import { EventBus } from './services/event-bus.js';
 import { ImageService } from './services/image.service.js';
 import { DiskService } from './services/disk.service.js';
 import { vmDiskResizeTask } from './services/disk.tasks.js';
+import { SnapshotService } from './services/snapshot.service.js';
+import {
+  vmSnapshotCreateTask,
+  vmSnapshotDeleteTask,
+  vmSnapshotRevertTask,
+} from './services/snapshot.tasks.js';
 import { InstallTracker } from './services/install-tracker.js';
 import { InstallService } from './services/install.service.js';
 import { vmCompleteInstallationTask } from './services/install.tasks.js';
@@ -120,6 +126,9 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   }
   engine.register(vmCompleteInstallationTask(taskDeps));
   engine.register(vmDiskResizeTask(taskDeps));
+  engine.register(vmSnapshotCreateTask(taskDeps));
+  engine.register(vmSnapshotRevertTask(taskDeps));
+  engine.register(vmSnapshotDeleteTask(taskDeps));
   const installTracker = new InstallTracker({
     repos: db,
     hypervisor,
@@ -193,6 +202,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       }),
       install: new InstallService({ vms, tasks: engine }),
       disks: new DiskService({ vms, repos: db, hypervisor, tasks: engine }),
+      snapshots: new SnapshotService({ vms, repos: db, hypervisor, tasks: engine, live }),
       images: new ImageService({
         repos: db,
         hypervisor,

@@ -27,6 +27,7 @@ import { handleError } from './problem.js';
 import { registerAccountRoutes } from './routes/account.routes.js';
 import { registerConsoleRoutes } from './routes/console.routes.js';
 import { registerDiskRoutes } from './routes/disk.routes.js';
+import { registerSnapshotRoutes } from './routes/snapshot.routes.js';
 import { registerImageRoutes } from './routes/image.routes.js';
 import { registerOpsRoutes } from './routes/ops.routes.js';
 import { registerQuotaRoutes } from './routes/quota.routes.js';
@@ -219,6 +220,7 @@ export async function buildApp(
   registerVmRoutes(app, services);
   registerInstallRoutes(app, services);
   registerDiskRoutes(app, services);
+  registerSnapshotRoutes(app, services);
   registerImageRoutes(app, services);
   registerTaskRoutes(app, services);
   registerOpsRoutes(app, services);

@@ -8,6 +8,7 @@ import type { ConsoleService } from '../services/console.service.js';
 import type { ImageService } from '../services/image.service.js';
 import type { DiskService } from '../services/disk.service.js';
 import type { InstallService } from '../services/install.service.js';
+import type { SnapshotService } from '../services/snapshot.service.js';
 import type { LiveStateService } from '../services/live-state.js';
 import type { MediaService } from '../services/media.service.js';
 import type { MetricsService } from '../services/metrics.js';
@@ -36,6 +37,8 @@ export interface AppServices {
   install: InstallService;
   /** VM disks: what libvirt reports, and growing them. */
   disks: DiskService;
+  /** Snapshots of VMs. */
+  snapshots: SnapshotService;
   tasks: TaskEngine;
   live: LiveStateService;
   events: EventSource;

@@ -16,6 +16,18 @@ export interface VolumeInfo {
   backing: { path: string; format: string } | null;
 }
 
+/** A snapshot of a VM as libvirt keeps it (internal: inside the VM's qcow2 disks). */
+export interface VmSnapshotInfo {
+  name: string;
+  description: string;
+  /** The VM's state when it was taken, in libvirt's words (`running`, `shutoff`, `paused`, …). */
+  state: string;
+  createdAt: string;
+  parent: string | null;
+  /** The guest's memory was saved too: reverting resumes the VM where it was. */
+  memory: boolean;
+}
+
 export interface VmDiskSpec {
   /** Stable id (the volume id for disks); used for the device alias `ua-<id>`. */
   id: string;
@@ -170,6 +182,21 @@ export interface Hypervisor {
    * them; null when the VM does not exist, or for `live` when it is not running.
    */
   bootConfig(id: string, which: { live: boolean }, options?: CallOptions): Promise<VmBootConfig | null>;
+  /** The VM's snapshots, parents before children. VM_NOT_FOUND for an unknown VM. */
+  listSnapshots(id: string, options?: CallOptions): Promise<VmSnapshotInfo[]>;
+  /**
+   * Takes an internal snapshot of the disks at `targets` (and of the memory when the VM runs: QEMU's internal
+   * snapshots of a running guest always include it). SNAPSHOT_UNSUPPORTED when libvirt cannot.
+   */
+  createSnapshot(
+    id: string,
+    spec: { name: string; description: string; targets: string[] },
+    options?: CallOptions,
+  ): Promise<void>;
+  /** Reverts the VM to a snapshot (its disks, and its memory and run state when saved). SNAPSHOT_NOT_FOUND. */
+  revertSnapshot(id: string, name: string, options?: CallOptions): Promise<void>;
+  /** Deletes a snapshot (its children take its parent); a missing one is not an error. */
+  deleteSnapshot(id: string, name: string, options?: CallOptions): Promise<void>;
   /** Which firmware the host offers for new VMs. */
   firmwareSupport(options?: CallOptions): Promise<FirmwareSupport>;
   /** Volumes the VM's definition references, as refs inside managed pools (for delete plans and drift). */

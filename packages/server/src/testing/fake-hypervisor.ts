@@ -14,6 +14,7 @@ import type {
   VmBootConfig,
   VmCdromSpec,
   VmRuntime,
+  VmSnapshotInfo,
   VmSpec,
   VolumeInfo,
   VolumeRef,
@@ -23,6 +24,9 @@ import { FakeConsoles } from './fake-consoles.js';
 interface FakeVm {
   /** The persistent definition. */
   spec: VmSpec;
+  /** Snapshots as libvirt keeps them, oldest first; `current` is the one the VM was last taken or reverted at. */
+  snapshots?: (VmSnapshotInfo & { savedState: VmState })[];
+  currentSnapshot?: string | null;
   state: VmState;
   /** The definition the running VM started with (live media changes apply to it); null while it is off. */
   live: VmSpec | null;
@@ -379,6 +383,65 @@ export class FakeHypervisor implements Hypervisor {
 
   volumeInfo(ref: VolumeRef): Promise<VolumeInfo | null> {
     return this.call('volumeInfo', () => this.volumes.get(key(ref)) ?? null);
+  }
+
+  listSnapshots(id: string): Promise<VmSnapshotInfo[]> {
+    return this.call('listSnapshots', () =>
+      (this.vm(id).snapshots ?? []).map(({ savedState: _saved, ...info }) => ({ ...info })),
+    );
+  }
+
+  /** Like libvirt: names are unique per VM; a running VM's snapshot includes its memory; the parent is current. */
+  createSnapshot(id: string, spec: { name: string; description: string; targets: string[] }): Promise<void> {
+    return this.call('createSnapshot', () => {
+      const vm = this.vm(id);
+      const list = (vm.snapshots ??= []);
+      if (list.some((s) => s.name === spec.name))
+        throw new AppError('SNAPSHOT_NAME_TAKEN', 'conflict', `snapshot ${spec.name} exists`);
+      const running = vm.state === 'running' || vm.state === 'paused';
+      list.push({
+        name: spec.name,
+        description: spec.description,
+        state: running ? 'running' : 'shutoff',
+        createdAt: new Date(Date.now() + list.length).toISOString(),
+        parent: vm.currentSnapshot ?? null,
+        memory: running,
+        savedState: vm.state,
+      });
+      vm.currentSnapshot = spec.name;
+    });
+  }
+
+  /** The VM returns to the state it had (a memory snapshot runs again; a disk-only one is off). */
+  revertSnapshot(id: string, name: string): Promise<void> {
+    return this.call('revertSnapshot', () => {
+      const vm = this.vm(id);
+      const snap = vm.snapshots?.find((s) => s.name === name);
+      if (!snap) throw new AppError('SNAPSHOT_NOT_FOUND', 'not_found', `no snapshot ${name}`);
+      vm.currentSnapshot = name;
+      const target: VmState = snap.memory ? 'running' : 'stopped';
+      if (vm.state !== target) {
+        vm.live = target === 'running' ? vm.spec : null;
+        this.transition(
+          id,
+          [vm.state],
+          target,
+          target === 'running' ? 'started' : 'stopped',
+          'from_snapshot',
+        );
+      }
+    });
+  }
+
+  deleteSnapshot(id: string, name: string): Promise<void> {
+    return this.call('deleteSnapshot', () => {
+      const vm = this.vm(id);
+      const snap = vm.snapshots?.find((s) => s.name === name);
+      if (!snap || !vm.snapshots) return;
+      for (const child of vm.snapshots) if (child.parent === name) child.parent = snap.parent;
+      vm.snapshots = vm.snapshots.filter((s) => s !== snap);
+      if (vm.currentSnapshot === name) vm.currentSnapshot = snap.parent;
+    });
   }
 
   resizeVolume(ref: VolumeRef, capacityBytes: number): Promise<void> {

@@ -91,6 +91,20 @@ function fromLibvirtError(err: LibvirtError, ctx: ErrorContext): AppError {
         meta,
         options,
       );
+    case ErrorNumber.NoDomainSnapshot:
+      return new AppError('SNAPSHOT_NOT_FOUND', 'not_found', 'No such snapshot exists.', meta, options);
+    case ErrorNumber.ConfigUnsupported:
+    case ErrorNumber.OperationUnsupported:
+      if (ctx.operation.endsWith('Snapshot')) {
+        return new AppError(
+          'SNAPSHOT_UNSUPPORTED',
+          'conflict',
+          "This host's libvirt cannot take this snapshot of this VM.",
+          meta,
+          options,
+        );
+      }
+      break;
     case ErrorNumber.NoConnect:
     case ErrorNumber.InvalidConn:
       return new UnavailableError('LIBVIRT_UNAVAILABLE', 'libvirt cannot be reached.', options);
@@ -120,7 +134,8 @@ function fromConnectionError(err: LibvirtConnectionError, ctx: ErrorContext): Er
 /**
  * Turns anything a libvirt call threw into an AppError:
  * - `NoDomain` → `VM_NOT_FOUND`; `OperationInvalid` → `VM_INVALID_STATE`; `OperationTimeout` on a VM → `VM_BUSY`;
- * - `NoStorageVol` → `VOLUME_NOT_FOUND`; `StorageVolExist` → `VOLUME_NAME_TAKEN`;
+ * - `NoStorageVol` → `VOLUME_NOT_FOUND`; `StorageVolExist` → `VOLUME_NAME_TAKEN`; `NoDomainSnapshot` →
+ *   `SNAPSHOT_NOT_FOUND`; an unsupported snapshot operation → `SNAPSHOT_UNSUPPORTED`;
  * - a lost or unusable connection (`LibvirtConnectionError`, `NoConnect`) → `LIBVIRT_UNAVAILABLE` (kind `unavailable`);
  * - an abort by the caller's signal → the signal's reason;
  * - a spec the XML builders refuse → `VALIDATION_FAILED`;

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import {
   DomainBlockResizeFlags,
   DomainRebootFlags,
+  DomainState,
   DomainShutdownFlags,
   type LibvirtClient,
 } from '@gureum/libvirt';
@@ -16,6 +17,7 @@ import type {
   HypervisorStatus,
   Unsubscribe,
   VmBootConfig,
+  VmSnapshotInfo,
   VmCdromSpec,
   VmRuntime,
   VmSpec,
@@ -26,6 +28,7 @@ import { openSerialConsole, openVncConsole } from './consoles.js';
 import { serialLogPath } from './domain-spec.js';
 import { isInvalidState, isMissingDomain, translated, translateError, type ErrorContext } from './errors.js';
 import * as media from './media.js';
+import * as snapshots from './snapshots.js';
 import { LibvirtSession, type AdapterLogger, type SessionOptions } from './session.js';
 import * as storage from './storage.js';
 import * as vms from './vms.js';
@@ -241,6 +244,37 @@ export class LibvirtHypervisor implements Hypervisor {
         { dom, disk: target, size: BigInt(capacityBytes), flags: DomainBlockResizeFlags.Bytes },
         o,
       ),
+    );
+  }
+
+  listSnapshots(id: string, options?: CallOptions): Promise<VmSnapshotInfo[]> {
+    const o = { signal: options?.signal };
+    return translated({ operation: 'listSnapshots', vm: id, signal: o.signal }, () =>
+      snapshots.listSnapshots(this.session.requireClient(), id, o),
+    );
+  }
+
+  createSnapshot(
+    id: string,
+    spec: { name: string; description: string; targets: string[] },
+    options?: CallOptions,
+  ): Promise<void> {
+    return this.domainCall('createSnapshot', id, options, async (client, dom, o) => {
+      const { state } = await client.domainGetState({ dom, flags: 0 }, o);
+      const running = state !== DomainState.Shutoff && state !== DomainState.Crashed;
+      await snapshots.createSnapshot(client, id, { ...spec, running }, o);
+    });
+  }
+
+  revertSnapshot(id: string, name: string, options?: CallOptions): Promise<void> {
+    return this.domainCall('revertSnapshot', id, options, (client, _dom, o) =>
+      snapshots.revertSnapshot(client, id, name, o),
+    );
+  }
+
+  deleteSnapshot(id: string, name: string, options?: CallOptions): Promise<void> {
+    return this.domainCall('deleteSnapshot', id, options, (client, _dom, o) =>
+      snapshots.deleteSnapshot(client, id, name, o),
     );
   }
 

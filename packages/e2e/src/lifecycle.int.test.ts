@@ -2,12 +2,20 @@
 // libvirtd and a tiny real guest, with virsh and the filesystem as independent observers.
 import { statSync } from 'node:fs';
 import { isApiError } from '@gureum/client';
-import { domainState, ensureTestGuests, readSerialLog } from '@gureum/test-support';
+import { domainState, ensureTestGuests, readSerialLog, virshOk } from '@gureum/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { done, sha256File, startGureum, uploadTestImage, type GureumServer } from './harness.js';
 import { countOf, domainNames, filesUnder, poolVolumes, waitForBoot, waitUntil } from './observe.js';
 
 const MiB = 1024 * 1024;
+
+/** The capacity of a domain's disk as libvirt reports it (`virsh domblkinfo`, QEMU's view while it runs). */
+async function capacityOf(domain: string, target: string): Promise<number> {
+  const out = await virshOk(['domblkinfo', domain, target]);
+  const m = /^Capacity:\s+(\d+)\s*$/m.exec(out);
+  if (!m?.[1]) throw new Error(`no capacity in virsh domblkinfo: ${out}`);
+  return Number(m[1]);
+}
 
 describe.each(['sqlite', 'postgres'] as const)('VM lifecycle through the typed client (%s)', (dialect) => {
   let gureum: GureumServer | undefined;
@@ -56,11 +64,44 @@ describe.each(['sqlite', 'postgres'] as const)('VM lifecycle through the typed c
     expect(await readSerialLog(log)).toContain('TG-SHUTDOWN action=poweroff');
     expect((await client.getVm({ idOrName: vm.id })).state).toBe('stopped');
 
+    // Disk details from libvirt: a qcow2 overlay on the image.
+    const [disk] = (await client.listVmDisks({ id: vm.id })).items;
+    if (!disk) throw new Error('no disk');
+    expect(disk).toMatchObject({ format: 'qcow2', imageId: image.id, backingChain: [{ imageId: image.id }] });
+    expect(await capacityOf(name, 'vda')).toBe(disk.virtualSizeBytes);
+
+    // Grow it offline (the volume), and see libvirt report the new size; shrinking is refused.
+    const offline = disk.virtualSizeBytes + 64 * MiB;
+    const grown = done(
+      await client.resizeVmDisk(
+        { id: vm.id, diskId: disk.id, sizeBytes: offline },
+        { wait: true, timeoutMs: 60_000 },
+      ),
+    );
+    expect(grown.virtualSizeBytes).toBe(offline);
+    expect(await capacityOf(name, 'vda')).toBe(offline);
+    const shrink: unknown = await client
+      .resizeVmDisk({ id: vm.id, diskId: disk.id, sizeBytes: disk.virtualSizeBytes })
+      .catch((e: unknown) => e);
+    expect(isApiError(shrink, 'DISK_SHRINK_REFUSED') && shrink.status === 400).toBe(true);
+    expect(await capacityOf(name, 'vda')).toBe(offline);
+
     // Start again: the second boot of the same disk.
     const started = done(await client.startVm({ id: vm.id }, { wait: true, timeoutMs: 60_000 }));
     expect(started.state).toBe('running');
     expect(await domainState(name)).toBe('running');
     await waitForBoot(log, 2);
+
+    // Grow it online: QEMU's block device (what the guest sees) has the new size.
+    const online = offline + 32 * MiB;
+    done(
+      await client.resizeVmDisk(
+        { id: vm.id, diskId: disk.id, sizeBytes: online },
+        { wait: true, timeoutMs: 60_000 },
+      ),
+    );
+    expect(await capacityOf(name, 'vda')).toBe(online);
+    expect((await client.getVmDisk({ id: vm.id, diskId: disk.id })).virtualSizeBytes).toBe(online);
 
     // Reboot: the same QEMU process boots again (the log goes on: a second TG-BOOT), and the VM stays running.
     const rebooted = done(await client.rebootVm({ id: vm.id }, { wait: true, timeoutMs: 60_000 }));

@@ -20,6 +20,7 @@ import {
 } from './image.js';
 import { BOOT_ORDERS, bootOrder, installComplete, installStatus, media, MEDIA_ACTIONS } from './install.js';
 import { setQuota, showQuota, showUsage } from './quota.js';
+import { createSnapshot, deleteSnapshot, listSnapshots, revertSnapshot } from './snapshot.js';
 import { cancelTask, listTasks, showTask, TASK_KINDS, TASK_STATUSES, waitTask } from './task.js';
 import { createToken, listTokens, revokeToken } from './token.js';
 import { createUser, deleteUser, listUsers, ROLES, showUser, updateUser } from './user.js';
@@ -61,6 +62,7 @@ const ID_OR_NAME = { name: 'ID|NAME', summary: 'The VM id (UUID) or name' };
 export const NOUNS: readonly NounSpec[] = [
   { name: 'vm', summary: 'Virtual machines' },
   { name: 'disk', summary: 'The disks of VMs' },
+  { name: 'snapshot', summary: 'Snapshots of VMs' },
   { name: 'image', summary: 'Disk images and installer ISOs' },
   { name: 'task', summary: 'Long-running operations' },
   { name: 'user', summary: 'Users (admin)' },
@@ -297,6 +299,41 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: [noWait],
     examples: ['gureum disk resize web-1 1 20G'],
     run: resizeDisk,
+  },
+  {
+    path: ['snapshot', 'list'],
+    summary: "List a VM's snapshots as a tree",
+    description:
+      'Children are indented under their parent. Says so when the VM cannot be snapshotted on this host.',
+    args: [ID_OR_NAME],
+    examples: ['gureum snapshot list web-1'],
+    run: listSnapshots,
+  },
+  {
+    path: ['snapshot', 'create'],
+    summary: 'Take a snapshot of a VM (with its memory when it runs)',
+    args: [ID_OR_NAME, { name: 'SNAPSHOT', summary: 'The snapshot name (a DNS label)' }],
+    flags: [{ name: 'description', value: 'TEXT', summary: 'What the snapshot is for' }, noWait],
+    examples: ['gureum snapshot create web-1 before-upgrade --description "kernel 6.1"'],
+    run: createSnapshot,
+  },
+  {
+    path: ['snapshot', 'revert'],
+    summary: 'Revert a VM to a snapshot',
+    description:
+      'The disks go back to the snapshot; a snapshot taken while the VM ran brings it back running where it was.',
+    args: [ID_OR_NAME, { name: 'SNAPSHOT', summary: 'The snapshot name' }],
+    flags: [noWait],
+    examples: ['gureum snapshot revert web-1 before-upgrade'],
+    run: revertSnapshot,
+  },
+  {
+    path: ['snapshot', 'delete'],
+    summary: 'Delete a snapshot (its children keep the rest of the tree)',
+    args: [ID_OR_NAME, { name: 'SNAPSHOT', summary: 'The snapshot name' }],
+    flags: [dryRun, noWait],
+    examples: ['gureum snapshot delete web-1 before-upgrade'],
+    run: deleteSnapshot,
   },
   {
     path: ['image', 'upload'],

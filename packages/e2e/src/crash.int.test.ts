@@ -1,16 +1,19 @@
-// End to end: kill -9 of the server at every step of vm.create and vm.delete (GUREUM_FAULTS makes the process
-// SIGKILL itself at a journal point), restart without faults, and check with virsh, the pools, the storage dir
-// and the API that nothing is left half-done: a create is rolled back, a delete is finished.
+// End to end: kill -9 of the server at every step of vm.create, vm.delete, vm.disk-resize and vm.snapshot-create
+// (GUREUM_FAULTS makes the process SIGKILL itself at a journal point), restart without faults, and check with virsh,
+// the pools, the storage dir and the API that nothing is left half-done: a create is rolled back; a delete, a resize
+// and a snapshot are finished.
 import { isApiError } from '@gureum/client';
 import type { Image, Task } from '@gureum/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { done, startGureum, uploadTestImage, type GureumServer } from './harness.js';
-import { domainNames, filesUnder, poolVolumes } from './observe.js';
+import { capacityOf, domainNames, filesUnder, poolVolumes } from './observe.js';
+import { virshOk } from '@gureum/test-support';
 
 const MiB = 1024 * 1024;
 /** vm.create's steps in order; `finish` has no undo. */
 const CREATE_STEPS = ['reserve', 'create-volume', 'define-domain', 'start', 'finish'] as const;
 const DELETE_STEPS = ['power-off', 'undefine', 'delete-volumes', 'delete-record'] as const;
+const RESIZE_STEPS = ['reserve', 'grow', 'publish'] as const;
 
 let gureum: GureumServer | undefined;
 let image: Image;
@@ -128,4 +131,64 @@ describe('kill -9 during vm.delete, then restart', () => {
     await expectNothingUnfinished();
     await expectOnlyTheImage(name);
   });
+});
+
+/** Deletes a VM through the API and checks that only the image is left. */
+async function deleteAndCheck(vmId: string, name: string): Promise<void> {
+  const g = server();
+  const deleted = await g.client.deleteVm({ idOrName: vmId }, { wait: true, timeoutMs: 60_000 });
+  expect(deleted.status).toBe(204);
+  await expectOnlyTheImage(name);
+}
+
+describe('kill -9 during vm.disk-resize, then restart', () => {
+  const cases = [...RESIZE_STEPS.map((step) => ['after', step] as const), ['before', 'grow'] as const];
+
+  it.each(cases)(
+    'crash-%s-step:vm.disk-resize:%s → the resize resumes and completes',
+    async (point, step) => {
+      const g = server();
+      const name = g.name(`r-${point}-${step}-${++serial}`);
+      const vm = done(await g.client.createVm(createBody(name, false), { wait: true, timeoutMs: 60_000 }));
+      const [disk] = (await g.client.listVmDisks({ id: vm.id })).items;
+      if (!disk) throw new Error('no disk');
+      const target = disk.virtualSizeBytes + 32 * MiB;
+      const tasks = await crashDuring(`crash-${point}-step:vm.disk-resize:${step}`, () =>
+        g.client.resizeVmDisk({ id: vm.id, diskId: disk.id, sizeBytes: target }),
+      );
+      expect(tasks.map((t) => t.kind)).toEqual(['vm.disk-resize']);
+      const [task] = tasks;
+      if (!task) throw new Error('no task');
+      const ended = await g.client.waitForTask(task.id, { timeoutMs: 60_000 });
+      expect(ended.status).toBe('succeeded');
+      await expectNothingUnfinished();
+      expect(await capacityOf(name, 'vda')).toBe(target);
+      expect((await g.client.getVmDisk({ id: vm.id, diskId: disk.id })).virtualSizeBytes).toBe(target);
+      expect((await g.client.getVm({ idOrName: vm.id })).disks[0]?.sizeBytes).toBe(target);
+      await deleteAndCheck(vm.id, name);
+    },
+  );
+});
+
+describe('kill -9 during vm.snapshot-create, then restart', () => {
+  it.each(['before', 'after'] as const)(
+    'crash-%s-step:vm.snapshot-create:create → the snapshot exists once, the task succeeded',
+    async (point) => {
+      const g = server();
+      const name = g.name(`s-${point}-${++serial}`);
+      const vm = done(await g.client.createVm(createBody(name, false), { wait: true, timeoutMs: 60_000 }));
+      const tasks = await crashDuring(`crash-${point}-step:vm.snapshot-create:create`, () =>
+        g.client.createVmSnapshot({ id: vm.id, name: 'snap' }),
+      );
+      expect(tasks.map((t) => t.kind)).toEqual(['vm.snapshot-create']);
+      const [task] = tasks;
+      if (!task) throw new Error('no task');
+      const ended = await g.client.waitForTask(task.id, { timeoutMs: 60_000 });
+      expect(ended.status).toBe('succeeded');
+      await expectNothingUnfinished();
+      expect((await virshOk(['snapshot-list', name, '--name'])).trim()).toBe('snap');
+      expect((await g.client.listVmSnapshots({ id: vm.id })).items.map((s) => s.name)).toEqual(['snap']);
+      await deleteAndCheck(vm.id, name);
+    },
+  );
 });

@@ -2,20 +2,20 @@
 // libvirtd and a tiny real guest, with virsh and the filesystem as independent observers.
 import { statSync } from 'node:fs';
 import { isApiError } from '@gureum/client';
-import { domainState, ensureTestGuests, readSerialLog, virshOk } from '@gureum/test-support';
+import { domainState, ensureTestGuests, readSerialLog } from '@gureum/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { done, sha256File, startGureum, uploadTestImage, type GureumServer } from './harness.js';
-import { countOf, domainNames, filesUnder, poolVolumes, waitForBoot, waitUntil } from './observe.js';
+import {
+  capacityOf,
+  countOf,
+  domainNames,
+  filesUnder,
+  poolVolumes,
+  waitForBoot,
+  waitUntil,
+} from './observe.js';
 
 const MiB = 1024 * 1024;
-
-/** The capacity of a domain's disk as libvirt reports it (`virsh domblkinfo`, QEMU's view while it runs). */
-async function capacityOf(domain: string, target: string): Promise<number> {
-  const out = await virshOk(['domblkinfo', domain, target]);
-  const m = /^Capacity:\s+(\d+)\s*$/m.exec(out);
-  if (!m?.[1]) throw new Error(`no capacity in virsh domblkinfo: ${out}`);
-  return Number(m[1]);
-}
 
 describe.each(['sqlite', 'postgres'] as const)('VM lifecycle through the typed client (%s)', (dialect) => {
   let gureum: GureumServer | undefined;

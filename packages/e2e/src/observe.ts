@@ -99,3 +99,11 @@ export function waitForBoot(log: string, boot: number, timeoutMs = 60_000): Prom
 export function countOf(text: string, marker: string): number {
   return text.split(marker).length - 1;
 }
+
+/** The capacity of a domain's disk as libvirt reports it (`virsh domblkinfo`, QEMU's view while it runs). */
+export async function capacityOf(domain: string, target: string): Promise<number> {
+  const out = await virshOk(['domblkinfo', domain, target]);
+  const m = /^Capacity:\s+(\d+)\s*$/m.exec(out);
+  if (!m?.[1]) throw new Error(`no capacity in virsh domblkinfo: ${out}`);
+  return Number(m[1]);
+}

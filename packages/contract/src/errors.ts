@@ -235,6 +235,12 @@ export const errorCatalog = {
     'Image download failed',
     'The server could not download the image from its source URL; `detail` says why.',
   ),
+  IMAGE_DUPLICATE: e(
+    'conflict',
+    409,
+    'Image already present',
+    'An image with the expected SHA-256 exists already (`meta.imageId`); nothing was downloaded.',
+  ),
   IMAGE_UPLOAD_CONFLICT: e(
     'conflict',
     409,

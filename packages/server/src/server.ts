@@ -24,11 +24,13 @@ import { ImageService } from './services/image.service.js';
 import { DiskService } from './services/disk.service.js';
 import { vmDiskResizeTask } from './services/disk.tasks.js';
 import { SnapshotService } from './services/snapshot.service.js';
+import { parseAllowList, UrlPolicy } from './services/url-policy.js';
 import {
   vmSnapshotCreateTask,
   vmSnapshotDeleteTask,
   vmSnapshotRevertTask,
 } from './services/snapshot.tasks.js';
+import { imageImportTask } from './services/image.tasks.js';
 import { InstallTracker } from './services/install-tracker.js';
 import { InstallService } from './services/install.service.js';
 import { vmCompleteInstallationTask } from './services/install.tasks.js';
@@ -129,6 +131,18 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
   engine.register(vmSnapshotCreateTask(taskDeps));
   engine.register(vmSnapshotRevertTask(taskDeps));
   engine.register(vmSnapshotDeleteTask(taskDeps));
+  const images = new ImageService({
+    repos: db,
+    hypervisor,
+    events: bus,
+    clock,
+    logger,
+    instanceId,
+    config: { imagesPool: IMAGES_POOL, maxImageBytes: config.maxImageBytes },
+    policy: new UrlPolicy(parseAllowList(config.downloadAllow)),
+    tasks: engine,
+  });
+  engine.register(imageImportTask(() => images));
   const installTracker = new InstallTracker({
     repos: db,
     hypervisor,
@@ -203,15 +217,7 @@ export async function startServer(config: Config, overrides: ServerOverrides = {
       install: new InstallService({ vms, tasks: engine }),
       disks: new DiskService({ vms, repos: db, hypervisor, tasks: engine }),
       snapshots: new SnapshotService({ vms, repos: db, hypervisor, tasks: engine, live }),
-      images: new ImageService({
-        repos: db,
-        hypervisor,
-        events: bus,
-        clock,
-        logger,
-        instanceId,
-        config: { imagesPool: IMAGES_POOL, maxImageBytes: config.maxImageBytes },
-      }),
+      images,
       tasks: engine,
       live,
       events: bus,

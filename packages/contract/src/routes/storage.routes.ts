@@ -56,7 +56,7 @@ export const storageRoutes = {
     body: ImageCreate,
     response: { 201: Image },
     idempotent: true,
-    errors: ['IMAGE_NAME_TAKEN', 'QUOTA_EXCEEDED'],
+    errors: ['IMAGE_NAME_TAKEN', 'IMAGE_DUPLICATE', 'QUOTA_EXCEEDED'],
   }),
   getImage: defineRoute({
     method: 'GET',

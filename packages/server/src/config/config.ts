@@ -17,6 +17,11 @@ export interface Config {
   domainType: 'kvm' | 'qemu';
   logLevel: string;
   maxImageBytes: number;
+  /**
+   * Addresses image downloads may reach although they are loopback, private or reserved (CIDR list, e.g.
+   * `10.0.0.0/8 127.0.0.1`); empty: public addresses only.
+   */
+  downloadAllow: string;
   /** Test-only fault injection (see tasks/faults.ts); empty in production. */
   faults: string;
   /** Graceful stop of a VM: how long the guest gets to power off. */
@@ -50,6 +55,7 @@ const KEYS = [
   'GUREUM_DOMAIN_TYPE',
   'GUREUM_LOG_LEVEL',
   'GUREUM_MAX_IMAGE_BYTES',
+  'GUREUM_DOWNLOAD_ALLOW',
   'GUREUM_FAULTS',
   'GUREUM_STOP_TIMEOUT_MS',
   'GUREUM_EVENT_RETENTION',
@@ -133,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       1,
       Number.MAX_SAFE_INTEGER,
     ),
+    downloadAllow: get('GUREUM_DOWNLOAD_ALLOW') ?? '',
     faults: get('GUREUM_FAULTS') ?? '',
     stopTimeoutMs: int(get('GUREUM_STOP_TIMEOUT_MS') ?? '60000', 'GUREUM_STOP_TIMEOUT_MS', 100, 3_600_000),
     eventRetention: int(

@@ -155,6 +155,8 @@ export interface ImageRepository {
   /** Throws UniqueViolation('images.name') when the name is taken. */
   insert(image: ImageRecord): Promise<void>;
   findById(id: string): Promise<ImageRecord | null>;
+  /** A ready image of this kind with this SHA-256 (the oldest), or null. */
+  findReadyBySha256(sha256: string, kind: ImageRecord['kind']): Promise<ImageRecord | null>;
   list(filter: ImageListFilter): Promise<Page<ImageRecord>>;
   update(id: string, patch: Partial<Omit<ImageRecord, 'id' | 'createdAt'>>): Promise<ImageRecord | null>;
   delete(id: string): Promise<void>;

@@ -1,13 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError, ConflictError, imageNotFound, ValidationError } from '../domain/errors.js';
 import { detectImageFormat, FORMAT_PROBE_BYTES, type DetectedFormat } from '../domain/image-format.js';
-import type { ImageKind, ImageRecord } from '../domain/model.js';
+import type { ImageKind, ImageRecord, TaskRecord } from '../domain/model.js';
 import type { Clock } from '../ports/clock.js';
 import type { EventPublisher } from '../ports/events.js';
 import type { Hypervisor, VolumeRef } from '../ports/hypervisor.js';
 import type { ImageListFilter, Page, Repositories } from '../ports/repositories.js';
-import { assertCanMutate, assertFound, ownerFilter, type Actor } from './access.js';
+import type { TaskEngine } from '../tasks/index.js';
+import { assertCanMutate, assertFound, canSee, ownerFilter, type Actor } from './access.js';
+import { openDownload } from './image-download.js';
+import { IMPORT_IMAGE, type ImageImportInput } from './image.tasks.js';
 import type { Logger } from './logger.js';
+import type { UrlPolicy } from './url-policy.js';
 import { toImage } from './views.js';
 
 export interface ImageServiceConfig {
@@ -32,11 +36,14 @@ export class ImageService {
       clock: Clock;
       logger: Logger;
       config: ImageServiceConfig;
+      /** Where downloads may come from; without it (and `tasks`), downloads are refused. */
+      policy?: UrlPolicy;
+      tasks?: TaskEngine;
       instanceId: string;
     },
   ) {}
 
-  async create(actor: Actor, input: { name: string; kind: ImageKind }): Promise<ImageRecord> {
+  async create(actor: Actor, input: { name: string; kind: ImageKind; sourceUrl?: string }): Promise<ImageRecord> {
     assertCanMutate(actor);
     const now = this.deps.clock.now().toISOString();
     const image: ImageRecord = {
@@ -50,7 +57,7 @@ export class ImageService {
       sha256: null,
       volumeId: null,
       ownerId: actor.id,
-      sourceUrl: null,
+      sourceUrl: input.sourceUrl ?? null,
       failureReason: null,
       createdAt: now,
       updatedAt: now,
@@ -89,7 +96,7 @@ export class ImageService {
     options: { lengthBytes: number | null; expectedSha256?: string | undefined; signal?: AbortSignal },
   ): Promise<ImageRecord> {
     assertCanMutate(actor);
-    const { repos, hypervisor, config, clock } = this.deps;
+    const { repos, config, clock } = this.deps;
     const image = await this.get(actor, id);
     if (image.status === 'ready')
       throw new ConflictError('IMAGE_UPLOAD_CONFLICT', 'The image already has its content.');
@@ -120,37 +127,10 @@ export class ImageService {
     );
     if (!acquired)
       throw new ConflictError('IMAGE_UPLOAD_CONFLICT', 'Another upload of this image is in progress.');
-    const ref = imageVolumeRef(config.imagesPool, id);
     try {
-      await hypervisor.deleteVolume(ref);
-      await hypervisor.createVolume({ ref, capacityBytes: options.lengthBytes, format: 'raw' });
-      const inspected = await this.streamInto(ref, source, options.lengthBytes, options.signal);
-      if (options.expectedSha256 !== undefined && inspected.sha256 !== options.expectedSha256) {
-        throw new AppError(
-          'IMAGE_CHECKSUM_MISMATCH',
-          'invalid',
-          `The content's SHA-256 is ${inspected.sha256}, not the expected ${options.expectedSha256}.`,
-          { expected: options.expectedSha256, actual: inspected.sha256 },
-        );
-      }
-      const problem = formatProblem(image.kind, inspected.detected);
-      if (problem) throw new AppError('IMAGE_FORMAT_UNSUPPORTED', 'invalid', problem, { kind: image.kind });
-      const updated = await repos.images.update(id, {
-        status: 'ready',
-        format: inspected.detected.format,
-        sizeBytes: inspected.bytes,
-        virtualSizeBytes: inspected.detected.virtualSizeBytes ?? inspected.bytes,
-        sha256: inspected.sha256,
-        failureReason: null,
-        updatedAt: clock.now().toISOString(),
-      });
-      if (!updated) throw imageNotFound(id);
-      await this.publish(updated);
-      return updated;
+      return await this.ingest(image, source, options.lengthBytes, options);
     } catch (err: unknown) {
-      await hypervisor.deleteVolume(ref).catch((cleanupErr: unknown) => {
-        this.deps.logger.warn({ err: cleanupErr, image: id }, 'could not remove a failed upload');
-      });
+      await this.removeContent(id);
       const failed = await repos.images.update(id, {
         status: 'uploading',
         failureReason: err instanceof AppError ? err.message : 'The upload did not complete.',
@@ -161,6 +141,157 @@ export class ImageService {
     } finally {
       await repos.leases.release(leaseKey, holder);
     }
+  }
+
+  /**
+   * Accepts an image to download from `url` (checked against the URL policy now, and again at each connection):
+   * the image is created `uploading` with its source, and the `image.import` task downloads it. With an expected
+   * SHA-256 that a ready image of the same kind the caller can see already has, nothing is created: 409
+   * IMAGE_DUPLICATE names that image.
+   */
+  async createFromUrl(
+    actor: Actor,
+    input: { name: string; kind: ImageKind; url: string; sha256?: string | undefined },
+    meta: { requestId: string },
+  ): Promise<{ image: ImageRecord; task: TaskRecord }> {
+    assertCanMutate(actor);
+    const { policy, tasks } = this.deps;
+    if (!policy || !tasks) throw new AppError('INTERNAL', 'internal', 'Image downloads are not configured.');
+    const url = policy.checkUrl(input.url);
+    await policy.checkHost(url);
+    if (input.sha256 !== undefined) {
+      const same = await this.deps.repos.images.findReadyBySha256(input.sha256, input.kind);
+      if (same && canSee(actor, same.ownerId)) {
+        throw new ConflictError(
+          'IMAGE_DUPLICATE',
+          `The image '${same.name}' has this content already (SHA-256 ${input.sha256}).`,
+          { imageId: same.id, name: same.name },
+        );
+      }
+    }
+    const image = await this.create(actor, { name: input.name, kind: input.kind, sourceUrl: url.href });
+    const taskInput: ImageImportInput = {
+      imageId: image.id,
+      url: url.href,
+      ...(input.sha256 === undefined ? {} : { sha256: input.sha256 }),
+    };
+    try {
+      const task = await tasks.submit(IMPORT_IMAGE, taskInput, {
+        actorId: actor.id,
+        ownerId: image.ownerId,
+        resource: { kind: 'image', id: image.id },
+        requestId: meta.requestId,
+      });
+      return { image, task };
+    } catch (err: unknown) {
+      await this.deps.repos.images.delete(image.id);
+      throw err;
+    }
+  }
+
+  /**
+   * Downloads an image's content from its source into its volume (the `image.import` task's step): ready when every
+   * byte arrived, the format matched and the SHA-256 is the expected one; otherwise `failed` with the reason and no
+   * volume left. An image already ready (a resumed task) is left as it is.
+   */
+  async importFromUrl(
+    imageId: string,
+    source: { url: string; sha256?: string | undefined },
+    options: { signal?: AbortSignal; onProgress?: (loadedBytes: number, totalBytes: number) => void },
+  ): Promise<ImageRecord> {
+    const { repos, policy, config } = this.deps;
+    const image = await repos.images.findById(imageId);
+    if (!image) throw imageNotFound(imageId);
+    if (image.status === 'ready') return image;
+    if (!policy) throw new AppError('INTERNAL', 'internal', 'Image downloads are not configured.');
+    try {
+      const opened = await openDownload(new URL(source.url), policy, {
+        maxBytes: config.maxImageBytes,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      const total = opened.lengthBytes;
+      let loaded = 0;
+      let reported = 0;
+      const body = opened.body;
+      async function* counted(): AsyncGenerator<Uint8Array> {
+        for await (const chunk of body as AsyncIterable<Buffer>) {
+          loaded += chunk.length;
+          if (options.onProgress && (loaded - reported >= total / 50 || loaded === total)) {
+            reported = loaded;
+            options.onProgress(loaded, total);
+          }
+          yield chunk;
+        }
+      }
+      return await this.ingest(image, counted(), total, {
+        expectedSha256: source.sha256,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (err: unknown) {
+      await this.failImport(imageId, err instanceof AppError ? err.message : 'The download did not complete.');
+      throw err;
+    }
+  }
+
+  /** Marks an image whose download did not finish `failed` with `reason`, its volume removed (idempotent). */
+  async failImport(imageId: string, reason: string, options: { unlessFailed?: boolean } = {}): Promise<void> {
+    const image = await this.deps.repos.images.findById(imageId);
+    if (!image || image.status === 'ready') return;
+    await this.removeContent(imageId);
+    if (options.unlessFailed && image.status === 'failed') return;
+    const failed = await this.deps.repos.images.update(imageId, {
+      status: 'failed',
+      failureReason: reason,
+      updatedAt: this.deps.clock.now().toISOString(),
+    });
+    if (failed) await this.publish(failed);
+  }
+
+  private async removeContent(imageId: string): Promise<void> {
+    await this.deps.hypervisor
+      .deleteVolume(imageVolumeRef(this.deps.config.imagesPool, imageId))
+      .catch((cleanupErr: unknown) => {
+        this.deps.logger.warn({ err: cleanupErr, image: imageId }, 'could not remove the content of an image');
+      });
+  }
+
+  /**
+   * Streams `source` into a fresh volume of the image and makes the image `ready` when every byte arrived, the
+   * SHA-256 is the expected one (when given) and the format matches its kind. Throws otherwise (the caller cleans up).
+   */
+  private async ingest(
+    image: ImageRecord,
+    source: AsyncIterable<Uint8Array>,
+    lengthBytes: number,
+    options: { expectedSha256?: string | undefined; signal?: AbortSignal | undefined },
+  ): Promise<ImageRecord> {
+    const { repos, hypervisor, config, clock } = this.deps;
+    const ref = imageVolumeRef(config.imagesPool, image.id);
+    await hypervisor.deleteVolume(ref);
+    await hypervisor.createVolume({ ref, capacityBytes: lengthBytes, format: 'raw' });
+    const inspected = await this.streamInto(ref, source, lengthBytes, options.signal);
+    if (options.expectedSha256 !== undefined && inspected.sha256 !== options.expectedSha256) {
+      throw new AppError(
+        'IMAGE_CHECKSUM_MISMATCH',
+        'invalid',
+        `The content's SHA-256 is ${inspected.sha256}, not the expected ${options.expectedSha256}.`,
+        { expected: options.expectedSha256, actual: inspected.sha256 },
+      );
+    }
+    const problem = formatProblem(image.kind, inspected.detected);
+    if (problem) throw new AppError('IMAGE_FORMAT_UNSUPPORTED', 'invalid', problem, { kind: image.kind });
+    const updated = await repos.images.update(image.id, {
+      status: 'ready',
+      format: inspected.detected.format,
+      sizeBytes: inspected.bytes,
+      virtualSizeBytes: inspected.detected.virtualSizeBytes ?? inspected.bytes,
+      sha256: inspected.sha256,
+      failureReason: null,
+      updatedAt: clock.now().toISOString(),
+    });
+    if (!updated) throw imageNotFound(image.id);
+    await this.publish(updated);
+    return updated;
   }
 
   private async streamInto(

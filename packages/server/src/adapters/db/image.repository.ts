@@ -65,6 +65,19 @@ export class KyselyImageRepository implements ImageRepository {
     await translateUnique(() => this.ctx.executor().insertInto('images').values(row).execute());
   }
 
+  async findReadyBySha256(sha256: string, kind: ImageRecord['kind']): Promise<ImageRecord | null> {
+    const row = await this.ctx
+      .executor()
+      .selectFrom('images')
+      .selectAll()
+      .where('sha256', '=', sha256)
+      .where('kind', '=', kind)
+      .where('status', '=', 'ready')
+      .orderBy('created_at')
+      .executeTakeFirst();
+    return row ? toImage(row) : null;
+  }
+
   async findById(id: string): Promise<ImageRecord | null> {
     const row = await this.ctx
       .executor()

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
-import { ValidationError } from '../../domain/errors.js';
 import type { AppServices } from '../context.js';
 import { registerRoute } from '../route.js';
 import { toImage } from '../views.js';
@@ -17,14 +16,18 @@ export function registerImageRoutes(app: FastifyInstance, s: AppServices): void 
     return { items: page.items.map(toImage), nextCursor: page.nextCursor };
   });
 
-  registerRoute(app, 'createImage', async ({ actor, body }, reply) => {
-    if (body.source) {
-      // Accepting it would leave an image `uploading` forever: nothing downloads it yet.
-      throw new ValidationError('Importing an image from a URL is not available yet; upload its content.', [
-        { path: '/body/source', message: 'not supported yet' },
-      ]);
-    }
-    const image = await s.images.create(actor, { name: body.name, kind: body.kind });
+  // With `source`, the server downloads the content in an `image.import` task (found by the image's id).
+  registerRoute(app, 'createImage', async (req, reply) => {
+    const { actor, body } = req;
+    const image = body.source
+      ? (
+          await s.images.createFromUrl(
+            actor,
+            { name: body.name, kind: body.kind, url: body.source.url, sha256: body.source.sha256 },
+            { requestId: req.requestId },
+          )
+        ).image
+      : await s.images.create(actor, { name: body.name, kind: body.kind });
     return reply.code(201).send(toImage(image));
   });
 

@@ -32,6 +32,7 @@ export function parseDisk(disk: XmlElement): ParsedDisk {
     readonly: child(disk, 'readonly') !== undefined,
     ...compact({
       bus: attr(target, 'bus'),
+      tray: attr(target, 'tray'),
       driverType: attr(child(disk, 'driver'), 'type'),
       bootOrder: toIntOpt(attr(child(disk, 'boot'), 'order'), 'disk boot order'),
       serial: childText(disk, 'serial'),

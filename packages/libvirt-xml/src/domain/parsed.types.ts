@@ -20,6 +20,8 @@ export interface ParsedDisk {
   readonly type: string;
   readonly bus?: string;
   readonly target: string;
+  /** A removable drive's tray as libvirt tracks it (`open` / `closed`; live XML only). */
+  readonly tray?: string;
   /** `null` for an empty cdrom tray or a source type we do not model (see `type`). */
   readonly source: DiskSource | { readonly dev: string } | null;
   readonly driverType?: string;

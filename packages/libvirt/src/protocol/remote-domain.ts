@@ -254,6 +254,14 @@ export const domainProcedures = {
    */
   domainScreenshot: proc(211, struct({ dom: Dom, screen: uint, flags: uint }), optString, { stream: 'read' }),
   /**
+   * `virDomainQemuMonitorCommand` (QEMU program): a QMP command passed to the domain's QEMU as is (libvirt marks the
+   * domain tainted). For repairs libvirt offers no API for.
+   * @see https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuMonitorCommand
+   */
+  qemuDomainMonitorCommand: proc(1, struct({ dom: Dom, cmd: string, flags: uint }), string, {
+    program: Program.Qemu,
+  }),
+  /**
    * `virDomainQemuAgentCommand` (QEMU program): a guest-agent JSON command; timeout in seconds or a
    * `DomainQemuAgentCommandTimeout` value. Blocks one of the connection's request slots while it runs.
    * @see https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuAgentCommand

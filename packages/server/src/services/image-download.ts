@@ -37,7 +37,9 @@ function get(url: URL, policy: UrlPolicy, signal: AbortSignal | undefined): Prom
     req.once('error', (err: NodeJS.ErrnoException) => {
       if (err instanceof AppError || err.name === 'AbortError') reject(err);
       else if (err.code === 'EADDRNOTALLOWED')
-        reject(new AppError('VALIDATION_FAILED', 'invalid', `The source URL ${err.message}.`, {}, { cause: err }));
+        reject(
+          new AppError('VALIDATION_FAILED', 'invalid', `The source URL ${err.message}.`, {}, { cause: err }),
+        );
       else reject(downloadFailed(`Could not reach ${url.host}: ${err.message}.`, { code: err.code }, err));
     });
   });
@@ -60,7 +62,8 @@ export async function openDownload(
     const location = res.headers.location;
     if (status >= 300 && status < 400 && location !== undefined) {
       res.resume();
-      if (hop >= MAX_REDIRECTS) throw downloadFailed(`More than ${MAX_REDIRECTS} redirects from ${start.host}.`);
+      if (hop >= MAX_REDIRECTS)
+        throw downloadFailed(`More than ${MAX_REDIRECTS} redirects from ${start.host}.`);
       url = new URL(location, url);
       continue;
     }

@@ -43,7 +43,10 @@ export class ImageService {
     },
   ) {}
 
-  async create(actor: Actor, input: { name: string; kind: ImageKind; sourceUrl?: string }): Promise<ImageRecord> {
+  async create(
+    actor: Actor,
+    input: { name: string; kind: ImageKind; sourceUrl?: string },
+  ): Promise<ImageRecord> {
     assertCanMutate(actor);
     const now = this.deps.clock.now().toISOString();
     const image: ImageRecord = {
@@ -228,7 +231,10 @@ export class ImageService {
         ...(options.signal ? { signal: options.signal } : {}),
       });
     } catch (err: unknown) {
-      await this.failImport(imageId, err instanceof AppError ? err.message : 'The download did not complete.');
+      await this.failImport(
+        imageId,
+        err instanceof AppError ? err.message : 'The download did not complete.',
+      );
       throw err;
     }
   }
@@ -251,7 +257,10 @@ export class ImageService {
     await this.deps.hypervisor
       .deleteVolume(imageVolumeRef(this.deps.config.imagesPool, imageId))
       .catch((cleanupErr: unknown) => {
-        this.deps.logger.warn({ err: cleanupErr, image: imageId }, 'could not remove the content of an image');
+        this.deps.logger.warn(
+          { err: cleanupErr, image: imageId },
+          'could not remove the content of an image',
+        );
       });
   }
 

@@ -57,6 +57,54 @@ describe('changeMedia', () => {
     expect(calls[2]?.xml).toContain(`<target dev="hdc" bus="ide"/>`);
   });
 
+  it("repairs libvirt's stale view of an open tray through QMP (blockdev-open-tray), then the change goes through", async () => {
+    const hypervisor = await start();
+    const d = host.addDomain('web-1', DomainState.Running);
+    d.xml = d.xml.replace(
+      '<devices/>',
+      "<devices><disk type='file' device='cdrom'><target dev='hdc' bus='ide' tray='open'/><alias name='ide0-1-0'/></disk></devices>",
+    );
+    let repaired = false;
+    const commands: string[] = [];
+    host.daemon.handle(rp.qemuDomainMonitorCommand, ({ cmd }) => {
+      commands.push(cmd);
+      repaired = true;
+      return '{"return":{}}';
+    });
+    let calls = 0;
+    host.daemon.handle(rp.domainUpdateDeviceFlags, () => {
+      calls += 1;
+      if (!repaired) throw new FakeLibvirtError(ErrorNumber.InternalError, TRAY_RACE_REMOVE);
+    });
+    await hypervisor.changeMedia(d.dom.uuid, { bus: 'ide', target: 'hdc', media: null });
+    expect(calls).toBe(2);
+    expect(commands.map((c) => JSON.parse(c) as unknown)).toEqual([
+      { execute: 'blockdev-open-tray', arguments: { id: 'ide0-1-0', force: true } },
+    ]);
+  });
+
+  it('does not touch QMP when libvirt sees the tray closed (the guest closed it: retrying is enough)', async () => {
+    const hypervisor = await start();
+    const d = host.addDomain('web-1', DomainState.Running);
+    d.xml = d.xml.replace(
+      '<devices/>',
+      "<devices><disk type='file' device='cdrom'><target dev='hdc' bus='ide' tray='closed'/><alias name='ide0-1-0'/></disk></devices>",
+    );
+    let qmp = 0;
+    host.daemon.handle(rp.qemuDomainMonitorCommand, () => {
+      qmp += 1;
+      return '{"return":{}}';
+    });
+    let calls = 0;
+    host.daemon.handle(rp.domainUpdateDeviceFlags, () => {
+      calls += 1;
+      if (calls < 3) throw new FakeLibvirtError(ErrorNumber.InternalError, TRAY_RACE);
+    });
+    await hypervisor.changeMedia(d.dom.uuid, { bus: 'ide', target: 'hdc', media: null });
+    expect(calls).toBe(3);
+    expect(qmp).toBe(0);
+  });
+
   it('gives up on the tray when its time budget is spent, and does not retry other refusals', async () => {
     const hypervisor = await start();
     const d = host.addDomain('web-1', DomainState.Running);

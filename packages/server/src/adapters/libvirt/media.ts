@@ -45,6 +45,32 @@ function isTrayRace(err: unknown): boolean {
 }
 
 /**
+ * libvirt follows the tray from QEMU's events and does not open a tray it believes open. Under load that belief can
+ * go stale — open in libvirt (live XML `tray='open'`), closed in QEMU — and then every media change fails with
+ * "Tray … is not open" until the VM restarts. When libvirt's view is open, opening the tray through QMP makes QEMU
+ * agree, and libvirt's next change goes through (the domain is marked tainted by the monitor command; that is the
+ * price of the repair). Returns whether it repaired; a failure to look or to repair is not the caller's error.
+ */
+async function repairStaleTray(
+  client: LibvirtClient,
+  dom: ReturnType<typeof domHandle>,
+  target: string,
+  o: CallOpts,
+): Promise<boolean> {
+  try {
+    const disk = parseDomainXml(await client.domainGetXmlDesc({ dom, flags: 0 }, o)).disks.find(
+      (d) => d.target === target,
+    );
+    if (disk?.tray !== 'open' || disk.alias === undefined) return false;
+    const cmd = JSON.stringify({ execute: 'blockdev-open-tray', arguments: { id: disk.alias, force: true } });
+    await client.qemuDomainMonitorCommand({ dom, cmd, flags: 0 }, o);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Inserts or ejects the media of a running domain's cdrom (`domainUpdateDeviceFlags`, LIVE only). FORCE opens a tray
  * the guest locked: an installed system that mounted the ISO must not keep the API from ejecting it.
  */
@@ -70,6 +96,7 @@ export async function changeMedia(
     } catch (err: unknown) {
       if (!isTrayRace(err) || Date.now() + retry.delayMs > deadline) throw err;
     }
+    await repairStaleTray(client, args.dom, cdrom.target, o);
     await new Promise((resolve) => setTimeout(resolve, retry.delayMs));
     o.signal?.throwIfAborted();
   }

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  addUser,
   createVm,
   expectProblem,
-  MEMBER_PASSWORD,
+  loginNewUser,
   MiB,
   snapshotState,
   startHarness,
@@ -57,15 +56,6 @@ const resize = (vm: VmJson, diskId: string, sizeBytes: unknown, token = h.token)
 const fakeCapacity = (volumeId: string): number | undefined =>
   [...h.hypervisor.volumes.values()].find((v) => v.ref.name.includes(volumeId))?.capacityBytes;
 
-async function login(role: 'member' | 'viewer'): Promise<{ id: string; token: string }> {
-  const user = await addUser(h.db, `disk-${role}-${Math.random().toString(36).slice(2, 8)}`, role);
-  const res = await h.request('POST', '/auth/login', {
-    token: null,
-    body: { username: user.username, password: MEMBER_PASSWORD },
-  });
-  return { id: user.id, token: res.json<{ token: string }>().token };
-}
-
 describe('GET /vms/{id}/disks', () => {
   it('shows the system disk as the volume reports it, with its backing image', async () => {
     const vm = await createVm(h, imageId);
@@ -98,7 +88,7 @@ describe('GET /vms/{id}/disks', () => {
       404,
       'DISK_NOT_FOUND',
     );
-    const member = await login('member');
+    const member = await loginNewUser(h, 'member', 'disk');
     expectProblem(
       await h.request('GET', `/vms/${vm.id}/disks`, { token: member.token }),
       404,
@@ -178,7 +168,7 @@ describe('POST /vms/{id}/disks/{diskId}/actions/resize', () => {
   );
 
   it('counts against the disk quota of the owner (403 QUOTA_EXCEEDED, nothing changed)', async () => {
-    const member = await login('member');
+    const member = await loginNewUser(h, 'member', 'disk');
     const vm = await createVm(h, imageId, { ownerId: member.id });
     const usage = (await h.request('GET', '/me/usage', { token: member.token })).json<{
       diskBytes: number;
@@ -200,8 +190,8 @@ describe('POST /vms/{id}/disks/{diskId}/actions/resize', () => {
 
   it('is refused to a viewer (403) and to others (404)', async () => {
     const vm = await createVm(h, imageId);
-    const viewer = await login('viewer');
-    const member = await login('member');
+    const viewer = await loginNewUser(h, 'viewer', 'disk');
+    const member = await loginNewUser(h, 'member', 'disk');
     const size = (await disks(vm))[0]?.virtualSizeBytes ?? 0;
     expectProblem(await resize(vm, systemDisk(vm), size + MiB, viewer.token), 403, 'FORBIDDEN');
     expectProblem(await resize(vm, systemDisk(vm), size + MiB, member.token), 404, 'VM_NOT_FOUND');

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  addUser,
   createVm,
   expectProblem,
   isoBytes,
-  MEMBER_PASSWORD,
+  loginNewUser,
   MiB,
   snapshotState,
   startHarness,
@@ -52,15 +51,6 @@ const list = async (vm: VmJson, token = h.token): Promise<SnapshotListJson> => {
 };
 const take = (vm: VmJson, body: Record<string, unknown>, token = h.token) =>
   h.request('POST', `/vms/${vm.id}/snapshots`, { token, body, query: { wait: 'true' } });
-
-async function login(role: 'member' | 'viewer'): Promise<string> {
-  const user = await addUser(h.db, `snap-${role}-${Math.random().toString(36).slice(2, 8)}`, role);
-  const res = await h.request('POST', '/auth/login', {
-    token: null,
-    body: { username: user.username, password: MEMBER_PASSWORD },
-  });
-  return res.json<{ token: string }>().token;
-}
 
 describe('snapshots of a VM', () => {
   it('takes, lists as a tree, reverts and deletes snapshots of a stopped VM', async () => {
@@ -190,8 +180,8 @@ describe('snapshots of a VM', () => {
 
   it('viewers may list but not take; others see 404', async () => {
     const vm = await createVm(h, imageId);
-    const viewer = await login('viewer');
-    const member = await login('member');
+    const viewer = (await loginNewUser(h, 'viewer', 'snap')).token;
+    const member = (await loginNewUser(h, 'member', 'snap')).token;
     expectProblem(await take(vm, { name: 'v' }, viewer), 403, 'FORBIDDEN');
     expectProblem(await take(vm, { name: 'm' }, member), 404, 'VM_NOT_FOUND');
     expectProblem(await h.request('GET', `/vms/${vm.id}/snapshots`, { token: member }), 404, 'VM_NOT_FOUND');

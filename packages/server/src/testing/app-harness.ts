@@ -169,6 +169,21 @@ export async function addUser(db: KyselyDatabase, username: string, role: User['
   return user;
 }
 
+/** A new user of `role` (named `<prefix>-<random>`), logged in: its id and session token. */
+export async function loginNewUser(
+  h: Harness,
+  role: User['role'],
+  prefix = 'user',
+): Promise<{ id: string; token: string }> {
+  const user = await addUser(h.db, `${prefix}-${randomUUID().slice(0, 8)}`, role);
+  const res = await h.request('POST', '/auth/login', {
+    token: null,
+    body: { username: user.username, password: MEMBER_PASSWORD },
+  });
+  if (res.statusCode !== 200) throw new Error(`login: ${res.statusCode} ${res.body}`);
+  return { id: user.id, token: res.json<{ token: string }>().token };
+}
+
 export const MiB = 1024 * 1024;
 
 /** A minimal qcow2 v3 header (magic `QFI\xfb`, no backing file) of `virtualSizeBytes`, padded with zeros. */

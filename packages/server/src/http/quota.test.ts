@@ -2,11 +2,10 @@ import { BASE_PATH } from '@gureum/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../domain/model.js';
 import {
-  addUser,
+  loginNewUser,
   createVm,
   expectProblem,
   isoBytes,
-  MEMBER_PASSWORD,
   MiB,
   snapshotState,
   startHarness,
@@ -37,15 +36,8 @@ interface Member {
   token: string;
 }
 
-let users = 0;
-async function newUser(role: User['role'] = 'member'): Promise<Member> {
-  const user = await addUser(h.db, `quota-user-${++users}`, role);
-  const res = await h.request('POST', '/auth/login', {
-    token: null,
-    body: { username: user.username, password: MEMBER_PASSWORD },
-  });
-  return { id: user.id, token: res.json<{ token: string }>().token };
-}
+/** A new user of `role`, logged in. */
+const newUser = (role: User['role'] = 'member'): Promise<Member> => loginNewUser(h, role, 'quota-user');
 
 interface QuotaJson {
   maxVms: number | null;

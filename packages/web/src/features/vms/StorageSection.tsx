@@ -1,6 +1,7 @@
-import type { Task, Vm, VmDiskDetail } from '@gureum/contract';
+import type { Snapshot, Task, Vm, VmDiskDetail } from '@gureum/contract';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
+import { Dialog } from '../../components/Dialog';
 import { TextField } from '../../components/Field';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { SizeInput } from '../../components/SizeInput';
@@ -148,6 +149,7 @@ export function SnapshotsSection(props: { vm: Vm; readOnly: boolean }) {
   const [name, setName] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [taskId, setTaskId] = useState<string | null>(null);
+  const [confirm, setConfirm] = useState<{ action: 'revert' | 'delete'; snapshot: Snapshot } | null>(null);
   const nameProblem = name ? resourceNameProblem(name) : null;
   const caps = snapshots.data?.capabilities;
   const canSnapshot = caps ? caps.internal || caps.diskOnly : false;
@@ -164,6 +166,21 @@ export function SnapshotsSection(props: { vm: Vm; readOnly: boolean }) {
       );
       setTaskId(task.id);
       setName('');
+    } catch (err: unknown) {
+      setError(err);
+    }
+  };
+  const act = async () => {
+    if (!confirm) return;
+    const { action, snapshot } = confirm;
+    setConfirm(null);
+    setError(null);
+    try {
+      const { task } =
+        action === 'revert'
+          ? await client.revertVmSnapshot({ id: props.vm.id, snapshotId: snapshot.id })
+          : await client.deleteVmSnapshot({ id: props.vm.id, snapshotId: snapshot.id });
+      setTaskId(task.id);
     } catch (err: unknown) {
       setError(err);
     }
@@ -209,6 +226,7 @@ export function SnapshotsSection(props: { vm: Vm; readOnly: boolean }) {
                 <th>Kind</th>
                 <th>VM state</th>
                 <th>Taken</th>
+                {!props.readOnly && <th>Actions</th>}
               </tr>
             </thead>
             <tbody>
@@ -221,12 +239,66 @@ export function SnapshotsSection(props: { vm: Vm; readOnly: boolean }) {
                   </td>
                   <td>{s.vmState}</td>
                   <td>{formatDateTime(s.createdAt)}</td>
+                  {!props.readOnly && (
+                    <td className="row" style={{ gap: 6 }}>
+                      <button
+                        type="button"
+                        className="btn"
+                        disabled={taskId !== null}
+                        onClick={() => setConfirm({ action: 'revert', snapshot: s })}
+                      >
+                        Revert
+                      </button>
+                      <button
+                        type="button"
+                        className="btn btn-danger"
+                        disabled={taskId !== null}
+                        onClick={() => setConfirm({ action: 'delete', snapshot: s })}
+                      >
+                        Delete
+                      </button>
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
+      <Dialog
+        open={confirm !== null}
+        title={confirm?.action === 'revert' ? 'Revert to this snapshot?' : 'Delete this snapshot?'}
+        onClose={() => setConfirm(null)}
+        footer={
+          <>
+            <button type="button" className="btn" onClick={() => setConfirm(null)}>
+              Cancel
+            </button>
+            <button
+              type="button"
+              className={confirm?.action === 'delete' ? 'btn btn-danger' : 'btn btn-primary'}
+              onClick={() => void act()}
+            >
+              {confirm?.action === 'revert' ? 'Revert' : 'Delete'}
+            </button>
+          </>
+        }
+      >
+        {confirm?.action === 'revert' ? (
+          <p>
+            The disks of {props.vm.name} go back to <strong>{confirm.snapshot.name}</strong>; what was written
+            since is lost.
+            {confirm.snapshot.includesMemory
+              ? ' The snapshot holds the memory too: the VM comes back running where it was.'
+              : ' The VM is stopped afterwards.'}
+          </p>
+        ) : (
+          <p>
+            Snapshot <strong>{confirm?.snapshot.name}</strong> is deleted; its children stay (under its
+            parent). The VM itself does not change.
+          </p>
+        )}
+      </Dialog>
     </div>
   );
 }
